@@ -1,0 +1,44 @@
+# Every target creates .venv on first use; a fresh clone needs only `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test test-fast lint bench local clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The main job: approvals become deployments on the embedded local stack.
+demo: $(STAMP)
+	$(BIN)/rollout demo
+
+## Every test: unit, adapters on moto, end-to-end on the local stack, and the linters.
+test: $(STAMP)
+	$(BIN)/pytest
+	$(MAKE) --no-print-directory lint
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/rollout/python/model_rollout src functions
+	$(BIN)/cfn-lint template.yaml
+
+## Benchmarks on the local stack; writes bench/results/latest.json and prints the table.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## The local stack in the foreground (Ctrl-C stops it).
+local: $(STAMP)
+	$(BIN)/rollout local up
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

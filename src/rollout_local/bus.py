@@ -1,0 +1,38 @@
+"""Events that AWS services emit, put onto the emulated default bus.
+
+moto's EventBridge backend matches them against the rules of the deployed template, and
+the local stack's routing (``rollout_local.eventbridge``) delivers them to the targets.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.events.models import events_backends
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+def put_event(
+    *,
+    source: str,
+    detail_type: str,
+    detail: dict[str, Any],
+    resources: list[str] | None = None,
+    account_id: str = ACCOUNT_ID,
+    region: str = REGION,
+) -> None:
+    """Emit one service event onto the default bus, as the named AWS service would."""
+    events_backends[account_id][region].put_events(
+        [
+            {
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail, default=str),
+                "Resources": resources or [],
+                "EventBusName": "default",
+            }
+        ]
+    )

@@ -14,6 +14,14 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
+# SAM CLI pins its own dependencies; it lives in a venv of its own.
+SAM_VENV  := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+$(SAM_STAMP):
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q aws-sam-cli==1.170.0
+	touch $(SAM_STAMP)
+
 ## The main job: approvals become deployments on the embedded local stack.
 demo: $(STAMP)
 	$(BIN)/rollout demo
@@ -26,7 +34,8 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not e2e"
 
-lint: $(STAMP)
+lint: $(STAMP) $(SAM_STAMP)
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/rollout/python/model_rollout src functions
@@ -41,4 +50,4 @@ local: $(STAMP)
 	$(BIN)/rollout local up
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -24,6 +24,8 @@ class VariantRef(Part):
     variant_name: str
     model_name: str
     weight: float = 1.0
+    instance_type: str | None = None
+    instance_count: int | None = None
 
 
 class ServingState(Part):
@@ -32,6 +34,11 @@ class ServingState(Part):
     endpoint_config_name: str
     model_package_arn: str | None = None
     variants: list[VariantRef] = Field(default_factory=list)
+    endpoint_status: str | None = None
+
+    def primary_variant(self) -> VariantRef | None:
+        """The variant taking the most traffic (the blue side of a blue/green)."""
+        return max(self.variants, key=lambda v: v.weight, default=None)
 
 
 class Limits(Part):
@@ -68,14 +75,19 @@ class Release(Part):
     bake_config_name: str
     final_config_name: str
     tags: dict[str, str]
+    previous_variant_name: str | None = None
 
 
 class Expectation(Part):
     """What an await state waits for DescribeEndpoint to show."""
 
     endpoint_config_name: str | None = None
+    # traffic shares (0..1) of the named variants, compared against the endpoint's
+    # CurrentWeight normalized by the sum of all its variants' weights
     weights: dict[str, float] | None = None
     absent: bool = False
+    # met once the endpoint is not changing, whatever its state: nothing was asked of it
+    settled: bool = False
 
 
 class EndpointChange(Part):

@@ -28,8 +28,16 @@ class InvalidPolicy(RolloutError):
     """The deployment policy (or a package's strategy override) does not validate."""
 
 
+class ModelPackageNotFound(RolloutError):
+    """A model package named by the event or by the serving endpoint does not exist."""
+
+
 class ValidationFailed(RolloutError):
     """The quality gate rejected the candidate, or required lineage metadata is missing."""
+
+
+class InvalidMetricsReport(ValidationFailed):
+    """A model quality report is missing, unreadable, not JSON, or lacks the gate's metric."""
 
 
 class DeploymentFailed(RolloutError):
@@ -58,3 +66,7 @@ class RollbackFailed(RolloutError):
 
 class Throttled(RolloutError):
     """An AWS API throttled the call; the state machine retries with backoff and jitter."""
+
+
+class EndpointConflict(RolloutError):
+    """The endpoint is not in the state the release was prepared against; nothing changed."""

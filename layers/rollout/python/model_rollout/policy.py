@@ -74,9 +74,7 @@ def parse_policy(raw: str, *, source: str) -> Policy:
 def parse_strategy_override(raw: str, *, source: str) -> Strategy:
     """A package's `rollout:strategy` override (JSON of one strategy)."""
     try:
-        return Policy.model_validate(
-            {"endpoint_name": "x", "strategy": json.loads(raw)}
-        ).strategy
+        return Policy.model_validate({"endpoint_name": "x", "strategy": json.loads(raw)}).strategy
     except (ValueError, ValidationError) as error:
         detail = _describe(error) if isinstance(error, ValidationError) else str(error)
         raise InvalidPolicy(f"strategy override in {source} is invalid: {detail}") from None

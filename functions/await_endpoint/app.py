@@ -1,0 +1,48 @@
+"""AwaitEndpoint (AwaitDeploy, AwaitPromote, AwaitRollbackTraffic, AwaitRestore).
+
+Invoked with lambda:invoke.waitForTaskToken. Input: {"task_token", "deployment_id",
+"endpoint_name", "expect"}. Parks the token under ``endpoint#<name>``, then checks at once;
+the token is released here (met / DeploymentFailed) or by EndpointEventFunction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.tasks import TaskTokens
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.settings import settings
+from model_rollout.waiting import AwaitRequest, await_endpoint
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+endpoints = Endpoints()  # adapters create their clients on first use
+waiters = Waiters()
+tasks = TaskTokens()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=AwaitRequest)
+def lambda_handler(event: AwaitRequest, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    result = await_endpoint(
+        event,
+        endpoints=endpoints,
+        waiters=waiters,
+        tasks=tasks,
+        ttl_seconds=settings().endpoint_wait_seconds,
+    )
+    logger.info("await", extra={"result": result, "expect": event.expect.model_dump()})
+    metrics.add_metric(
+        name=f"Await{result.title().replace('-', '')}", unit=MetricUnit.Count, value=1
+    )
+    return {"result": result}

@@ -1,0 +1,37 @@
+"""CreateAlarms: the deployment's alarms, scoped to the new variant.
+
+Input: the deployment document. Output ($.alarms): AlarmSet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.alarms import Alarms
+from model_rollout.bake import create_alarms
+from model_rollout.deployment import Deployment
+from model_rollout.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+alarms = Alarms()  # the client is created on first use
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    alarm_set = create_alarms(event, alarms=alarms, resource_prefix=settings().resource_prefix)
+    logger.info("alarms created", extra={"alarms": alarm_set.model_dump(mode="json")})
+    metrics.add_metric(
+        name="AlarmsCreated", unit=MetricUnit.Count, value=len(alarm_set.created_alarm_names)
+    )
+    return alarm_set.model_dump(mode="json")

@@ -1,0 +1,49 @@
+"""Finalize: delete the deployment's alarms and waiters, prune old releases, record PROMOTED.
+
+Input: the deployment document. Output ($.outcome): Outcome (status PROMOTED).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.alarms import Alarms
+from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.records import DeploymentRecords
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.closing import finalize
+from model_rollout.deployment import Deployment
+from model_rollout.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+alarms = Alarms()  # adapters create their clients on first use
+waiters = Waiters()
+endpoints = Endpoints()
+records = DeploymentRecords()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    outcome = finalize(
+        event,
+        alarms=alarms,
+        waiters=waiters,
+        endpoints=endpoints,
+        records=records,
+        resource_prefix=settings().resource_prefix,
+        retained_releases=settings().retained_releases,
+    )
+    logger.info("deployment promoted")
+    metrics.add_metric(name="DeploymentsPromoted", unit=MetricUnit.Count, value=1)
+    return outcome.model_dump(mode="json")

@@ -1,0 +1,51 @@
+"""FinishRollback: clean up after a rollback, record it and state its reason.
+
+Input: the deployment document with $.failure (and $.rollback_failure when a rollback step
+failed). Output ($.outcome): Outcome ROLLED_BACK (error RolledBack) or ROLLBACK_FAILED
+(error RollbackFailed, with the endpoint's actual state in the cause).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.alarms import Alarms
+from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.records import DeploymentRecords
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.closing import finish_rollback
+from model_rollout.deployment import Deployment
+from model_rollout.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+alarms = Alarms()  # adapters create their clients on first use
+waiters = Waiters()
+endpoints = Endpoints()
+records = DeploymentRecords()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    outcome = finish_rollback(
+        event,
+        alarms=alarms,
+        waiters=waiters,
+        endpoints=endpoints,
+        records=records,
+        resource_prefix=settings().resource_prefix,
+    )
+    logger.warning("deployment rolled back", extra={"outcome": outcome.model_dump(mode="json")})
+    name = "RollbacksFailed" if outcome.status == "ROLLBACK_FAILED" else "DeploymentsRolledBack"
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    return outcome.model_dump(mode="json")

@@ -1,0 +1,34 @@
+"""Promote: the bake passed; the endpoint moves to the release's final config.
+
+Input: the deployment document. Output ($.promotion): EndpointChange.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.deployment import Deployment
+from model_rollout.endpoint_steps import promote
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+endpoints = Endpoints()  # the client is created on first use
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    change = promote(event, endpoints=endpoints)
+    logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
+    metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)
+    return change.model_dump(mode="json")

@@ -1,0 +1,41 @@
+"""RecordFailure: final error and cause of a failure before the endpoint was touched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from model_rollout.steps.record_failure import (
+    RecordFailureRequest,
+    RecordFailureServices,
+    record_failure,
+)
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+services = RecordFailureServices()  # adapters create their clients on first use
+
+
+def _request(event: Any) -> RecordFailureRequest:
+    # Lenient at the edge: this step must turn any input into an outcome.
+    try:
+        return parse(event=event, model=RecordFailureRequest)
+    except ValidationError:
+        return RecordFailureRequest(state=event)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    request = _request(event)
+    logger.append_keys(deployment_id=request.deployment_id)
+    outcome = record_failure(request, services)
+    metrics.add_metric(name="DeploymentsFailed", unit=MetricUnit.Count, value=1)
+    return outcome.model_dump(mode="json")

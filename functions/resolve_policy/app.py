@@ -1,0 +1,37 @@
+"""ResolvePolicy: the approval event becomes the deployment document (the whole state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.steps.resolve_policy import ResolveRequest, ResolveServices, resolve_policy
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+services = ResolveServices()  # adapters create their clients on first use
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=ResolveRequest)
+def lambda_handler(event: ResolveRequest, context: LambdaContext) -> dict[str, Any]:
+    deployment = resolve_policy(event, services)
+    logger.append_keys(deployment_id=deployment.deployment_id)
+    logger.info(
+        "deployment started",
+        extra={
+            "endpoint_name": deployment.endpoint_name,
+            "model_package_arn": deployment.model_package_arn,
+            "strategy": deployment.strategy.type,
+            "first_deployment": deployment.previous is None,
+        },
+    )
+    metrics.add_metric(name="DeploymentsStarted", unit=MetricUnit.Count, value=1)
+    return deployment.model_dump(mode="json")

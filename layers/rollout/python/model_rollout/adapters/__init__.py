@@ -1,0 +1,1 @@
+"""AWS adapters: each takes its boto3 client through the constructor (lazy default)."""

@@ -1,0 +1,186 @@
+"""`rollout demo`: four approvals on the embedded local stack, each with its expected outcome.
+
+v1 (good) creates the endpoint; v2 (good) cuts over, bakes and is promoted; v3 (good offline
+metrics, but 30% of its answers are errors) cuts over, its error alarm fires under demo
+traffic and it is rolled back to v2; v4 (accuracy below the gate) is rejected and the
+endpoint is untouched. Exits non-zero if any outcome differs from the expected one.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rollout_local.workbench import Workbench, linear_model, quality_report
+
+GROUP = "churn"
+ENDPOINT = "churn-prod"
+POLICY: dict[str, Any] = {
+    "endpoint_name": ENDPOINT,
+    "instance_type": "ml.m5.large",
+    "instance_count": 1,
+    "strategy": {"type": "all_at_once", "bake_seconds": 8},
+    "alarms": {
+        "max_error_rate": 0.05,
+        "max_p99_latency_ms": 500,
+        "period_seconds": 10,
+        "evaluation_periods": 1,
+        "extra_alarm_names": [],
+    },
+    "validation": {
+        "metric": "accuracy",
+        "greater_is_better": True,
+        "min_value": 0.80,
+        "max_regression": 0.02,
+    },
+    "required_metadata": ["git_commit", "data_version", "build_id"],
+}
+
+
+@dataclass(frozen=True)
+class Version:
+    label: str
+    story: str
+    accuracy: float
+    error_rate: float
+    expected_status: str
+    expected_error: str | None
+
+
+VERSIONS = [
+    Version(
+        "v1", "good model, first deployment: creates the endpoint", 0.90, 0.0, "SUCCEEDED", None
+    ),
+    Version("v2", "better model: cut over, bake, promote", 0.91, 0.0, "SUCCEEDED", None),
+    Version(
+        "v3",
+        "good offline metrics, 30% errors online: alarm, rollback to v2",
+        0.92,
+        0.3,
+        "FAILED",
+        "RolledBack",
+    ),
+    Version(
+        "v4",
+        "accuracy 0.70, below the gate: rejected, endpoint untouched",
+        0.70,
+        0.0,
+        "FAILED",
+        "ValidationFailed",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def timeline(bench: Workbench, execution: dict[str, Any]) -> Table:
+    """States in the order entered, with how long each took, like the console's view."""
+    events = bench.history(execution["executionArn"])
+    entered: dict[str, datetime] = {}
+    rows: list[tuple[str, float]] = []
+    for event in events:
+        if "stateEnteredEventDetails" in event:
+            entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+        elif "stateExitedEventDetails" in event:
+            name = event["stateExitedEventDetails"]["name"]
+            start = entered.pop(name, event["timestamp"])
+            rows.append((name, (event["timestamp"] - start).total_seconds()))
+    for name, start in entered.items():  # entered but never exited: where it failed
+        rows.append((name, (events[-1]["timestamp"] - start).total_seconds()))
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
+    table.add_column("state")
+    table.add_column("seconds", justify="right")
+    for name, seconds in rows:
+        table.add_row(name, f"{seconds:.2f}")
+    return table
+
+
+def endpoint_summary(bench: Workbench) -> str:
+    described = bench.describe_endpoint(ENDPOINT)
+    if described is None:
+        return f"{ENDPOINT}: does not exist"
+    tags = bench.endpoint_tags(ENDPOINT)
+    variants = ", ".join(
+        f"{v['VariantName']}={float(v.get('CurrentWeight', 0)):g}"
+        for v in described["ProductionVariants"]
+    )
+    return (
+        f"{ENDPOINT}: {described['EndpointStatus']} on {described['EndpointConfigName']} "
+        f"[{variants}]; serving {tags.get('rollout:model-package-arn', '?').rsplit('/', 2)[-2:]}"
+        f" commit {tags.get('rollout:git-commit', '?')}"
+    )
+
+
+def register_version(bench: Workbench, number: int, version: Version) -> str:
+    name = f"{GROUP}-{version.label}"
+    model = linear_model([0.8, -0.4, 0.3], bias=0.1 * number, error_rate=version.error_rate)
+    return bench.register(
+        GROUP,
+        model_url=bench.upload_model(name, model),
+        report_url=bench.upload_report(name, quality_report("accuracy", version.accuracy)),
+        metadata={
+            "git_commit": f"{number:x}f3c2a1{number}",
+            "data_version": f"s3://churn-data/2026-11-{number:02d}",
+            "build_id": f"build-{100 + number}",
+        },
+    )
+
+
+def run_story(bench: Workbench, console: Console) -> bool:
+    bench.put_policy(GROUP, POLICY)
+    all_as_expected = True
+    outcomes: Counter[str] | None = None
+    with ExitStack() as running:
+        for number, version in enumerate(VERSIONS, start=1):
+            console.rule(f"[bold]{version.label}[/]: {version.story}")
+            package_arn = register_version(bench, number, version)
+            started = time.monotonic()
+            bench.approve(package_arn)
+            execution = bench.wait_for_execution(package_arn, timeout=120)
+            elapsed = time.monotonic() - started
+            console.print(timeline(bench, execution))
+            status, error = execution["status"], execution.get("error")
+            ok = status == version.expected_status and error == version.expected_error
+            all_as_expected &= ok
+            verdict = "[green]as expected[/]" if ok else "[red]NOT as expected[/]"
+            console.print(f"outcome: [bold]{status}[/] {error or ''} in {elapsed:.1f}s: {verdict}")
+            if execution.get("cause"):
+                console.print(f"cause: {execution['cause']}")
+            console.print(endpoint_summary(bench))
+            if outcomes is None:  # the application starts calling once the endpoint exists
+                outcomes = running.enter_context(bench.traffic(ENDPOINT, rate_per_second=25))
+    console.print(f"demo traffic (requests by variant and outcome): {dict(outcomes or {})}")
+    return all_as_expected
+
+
+def demo(port: int = typer.Option(0, help="Port of the local stack (0: a free one).")) -> None:
+    """Four approvals become four deployments with four different endings."""
+    from rollout_local.server import LocalStack
+
+    console = Console()
+    with console.status("starting the local stack (template.yaml on moto)…"):
+        stack = LocalStack(port=port or free_port())
+        stack.start()
+    try:
+        console.print(f"local stack ready at {stack.endpoint_url}")
+        ok = run_story(Workbench(endpoint_url=stack.endpoint_url), console)
+    finally:
+        stack.stop()
+    console.rule()
+    if not ok:
+        console.print("[red bold]the demo's outcomes differ from the expected ones[/]")
+        raise typer.Exit(1)
+    console.print("[green bold]all four outcomes as expected[/]")

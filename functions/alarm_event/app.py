@@ -24,7 +24,7 @@ waiters = Waiters()  # adapters create their clients on first use
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=AlarmStateChange)

@@ -28,7 +28,7 @@ waiters = Waiters()
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=AwaitRequest)

@@ -31,7 +31,7 @@ endpoints = Endpoints()
 records = DeploymentRecords()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=Deployment)

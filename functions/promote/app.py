@@ -22,7 +22,7 @@ metrics = Metrics()
 endpoints = Endpoints()  # the client is created on first use
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=Deployment)

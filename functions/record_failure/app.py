@@ -30,7 +30,7 @@ def _request(event: Any) -> RecordFailureRequest:
         return RecordFailureRequest(state=event)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:

@@ -17,7 +17,7 @@ metrics = Metrics()
 services = ResolveServices()  # adapters create their clients on first use
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=ResolveRequest)

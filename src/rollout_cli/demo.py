@@ -117,10 +117,12 @@ def endpoint_summary(bench: Workbench) -> str:
         f"{v['VariantName']}={float(v.get('CurrentWeight', 0)):g}"
         for v in described["ProductionVariants"]
     )
+    package = tags.get("rollout:model-package-arn", "?").rsplit("/", 2)
     return (
-        f"{ENDPOINT}: {described['EndpointStatus']} on {described['EndpointConfigName']} "
-        f"[{variants}]; serving {tags.get('rollout:model-package-arn', '?').rsplit('/', 2)[-2:]}"
-        f" commit {tags.get('rollout:git-commit', '?')}"
+        f"endpoint {ENDPOINT}: {described['EndpointStatus']} on "
+        f"{described['EndpointConfigName']} (weights {variants}); serving "
+        f"{package[-2]} v{package[-1]}, commit {tags.get('rollout:git-commit', '?')}, "
+        f"data {tags.get('rollout:data-version', '?')}"
     )
 
 

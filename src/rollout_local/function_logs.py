@@ -1,0 +1,108 @@
+"""What an in-process function prints goes to its CloudWatch Logs group, as on Lambda.
+
+On AWS every function's stdout lands in ``/aws/lambda/<name>``; locally all functions share
+one process and one ``sys.stdout``. ``sys.stdout`` is replaced by a thread-aware stream:
+text written by the thread running an invocation is collected and, when the invocation
+ends, put into moto's CloudWatch Logs (one stream per invocation, with the runtime's
+START/END/REPORT lines), and echoed to the terminal only when asked (``rollout local up``).
+Text from any other thread goes to the real stdout untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from moto.logs.models import logs_backends
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+class InvocationOutput(io.TextIOBase):
+    """``sys.stdout`` that collects the writes of threads inside ``capture()``."""
+
+    def __init__(self, base: TextIO) -> None:
+        self.base = base
+        self.echo = False
+        self._local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer: list[str] | None = getattr(self._local, "buffer", None)
+        if buffer is None:
+            return self.base.write(text)
+        buffer.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.base.flush()
+
+    def isatty(self) -> bool:
+        return self.base.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.base, "encoding", "utf-8")
+
+    @contextmanager
+    def capture(self) -> Iterator[list[str]]:
+        outer = getattr(self._local, "buffer", None)
+        buffer: list[str] = []
+        self._local.buffer = buffer
+        try:
+            yield buffer
+        finally:
+            self._local.buffer = outer
+
+
+def install() -> InvocationOutput:
+    if not isinstance(sys.stdout, InvocationOutput):
+        sys.stdout = InvocationOutput(sys.stdout)
+    return sys.stdout
+
+
+def uninstall() -> None:
+    if isinstance(sys.stdout, InvocationOutput):
+        sys.stdout = sys.stdout.base
+
+
+@contextmanager
+def invocation(context: Any, started: float | None = None) -> Iterator[None]:
+    """Collect what the current thread prints during one invocation into its log stream."""
+    output = sys.stdout
+    if not isinstance(output, InvocationOutput):
+        yield
+        return
+    began = time.time() if started is None else started
+    with output.capture() as buffer:
+        try:
+            yield
+        finally:
+            elapsed_ms = (time.time() - began) * 1000
+            request = context.aws_request_id
+            lines = [f"START RequestId: {request} Version: {context.function_version}"]
+            lines += "".join(buffer).splitlines()
+            lines += [
+                f"END RequestId: {request}",
+                f"REPORT RequestId: {request}\tDuration: {elapsed_ms:.2f} ms\t"
+                f"Memory Size: {context.memory_limit_in_mb} MB",
+            ]
+    _put(context.log_group_name, context.log_stream_name, lines, began)
+    if output.echo:
+        output.base.write("\n".join(lines[1:-2]) + ("\n" if len(lines) > 3 else ""))
+
+
+def _put(group: str, stream: str, lines: list[str], began: float) -> None:
+    backend = logs_backends[ACCOUNT_ID][REGION]
+    if group not in backend.groups:
+        backend.create_log_group(group, tags={})
+    backend.create_log_stream(group, stream)
+    stamp = int(began * 1000)
+    backend.put_log_events(
+        group, stream, [{"timestamp": stamp, "message": line} for line in lines if line]
+    )

@@ -1,0 +1,325 @@
+"""The in-process Lambda runtime: a template function's invoke runs its real handler.
+
+moto's Docker-less Lambda backend answers every invoke with a canned body. The local stack
+replaces ``LambdaSimpleBackend.invoke`` so that functions registered from the template run
+their ``CodeUri`` + ``Handler`` in this process, with their own environment variables, a
+Lambda-like context, and errors reported as the Python runtime does (``FunctionError`` plus
+an ``errorType`` payload), which is what Step Functions' Retry/Catch match on. Functions
+created by other means keep moto's behaviour.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from rollout_local import function_logs
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What the runtime needs to run one template function."""
+
+    function_name: str
+    function_arn: str
+    code_dir: Path
+    handler: str
+    environment: Mapping[str, str]
+    layer_paths: tuple[Path, ...] = ()
+    timeout: int = 3
+    memory_size: int = 128
+
+
+class LambdaContext:
+    """The attributes and method of the Python runtime's context object that code reads."""
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.function_name = spec.function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.function_arn
+        self.memory_limit_in_mb = spec.memory_size
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.function_name}"
+        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + spec.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _function_scoped(key: str) -> bool:
+    """AWS_* (credentials, endpoint, region) and MOTO_* stay process-wide; AWS_LAMBDA_* not."""
+    if key.startswith("AWS_LAMBDA_"):
+        return True
+    return not key.startswith(("AWS_", "MOTO_"))
+
+
+_DELETED = object()
+
+
+class EnvironOverlay(MutableMapping[str, str]):
+    """``os.environ`` whose lookups see the running invocation's variables first.
+
+    Invocations run concurrently on server threads, so swapping the real environment around
+    a call would leak one function's variables into another. Each thread inside an
+    invocation carries its own overlay; everything else reads and writes the real one.
+    """
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _overlay(self) -> dict[str, Any] | None:
+        return getattr(self._local, "env", None)
+
+    @contextmanager
+    def scoped(self, variables: Mapping[str, str]) -> Iterator[None]:
+        previous = self._overlay()
+        self._local.env = {k: v for k, v in variables.items() if _function_scoped(k)}
+        try:
+            yield
+        finally:
+            self._local.env = previous
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        if overlay is not None and key in overlay:
+            value = overlay[key]
+            if value is _DELETED:
+                raise KeyError(key)
+            return str(value)
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None and _function_scoped(key):
+            overlay[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None and _function_scoped(key):
+            if key not in self:
+                raise KeyError(key)
+            overlay[key] = _DELETED
+        else:
+            del self.base[key]
+
+    def _keys(self) -> list[str]:
+        overlay = self._overlay() or {}
+        keys = dict.fromkeys(k for k in self.base if overlay.get(k) is not _DELETED)
+        keys.update(dict.fromkeys(k for k, v in overlay.items() if v is not _DELETED))
+        return list(keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+    def __repr__(self) -> str:
+        return f"EnvironOverlay({self.copy()!r})"
+
+
+_registry: dict[str, FunctionSpec] = {}
+_handlers: dict[str, Handler] = {}
+_import_lock = threading.RLock()
+_async_threads: set[threading.Thread] = set()
+_async_lock = threading.Lock()
+_original_invoke = LambdaSimpleBackend.invoke
+
+
+def register(spec: FunctionSpec) -> None:
+    """Make invokes of ``spec.function_name`` run its handler in this process."""
+    _registry[spec.function_name] = spec
+    _handlers.pop(spec.function_name, None)
+
+
+def registered(function_name: str) -> FunctionSpec | None:
+    return _registry.get(function_name)
+
+
+class _HandlerError(Exception):
+    """The runtime itself failed (import, missing handler, result not JSON)."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def _load_handler(spec: FunctionSpec) -> Handler:
+    """Import ``<code_dir>/<module>.py`` once per function, like a warm container."""
+    with _import_lock:
+        if spec.function_name in _handlers:
+            return _handlers[spec.function_name]
+        module_path, _, attribute = spec.handler.rpartition(".")
+        source = spec.code_dir / (module_path.replace(".", "/") + ".py")
+        if not module_path or not source.is_file():
+            raise _HandlerError(
+                "Runtime.ImportModuleError",
+                f"Unable to import module '{module_path}': no file {source}",
+            )
+        for layer in spec.layer_paths:
+            if str(layer) not in sys.path:
+                sys.path.insert(0, str(layer))
+        unique = "_rollout_fn_" + re.sub(r"\W", "_", spec.function_name)
+        module_spec = importlib.util.spec_from_file_location(unique, source)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.path.insert(0, str(spec.code_dir))
+        try:
+            sys.modules[unique] = module
+            module_spec.loader.exec_module(module)
+        except Exception as exc:
+            sys.modules.pop(unique, None)
+            raise _HandlerError(
+                "Runtime.ImportModuleError", f"Unable to import module '{module_path}': {exc}"
+            ) from exc
+        finally:
+            sys.path.remove(str(spec.code_dir))
+        handler = getattr(module, attribute, None)
+        if not callable(handler):
+            raise _HandlerError(
+                "Runtime.HandlerNotFound",
+                f"Handler '{attribute}' missing on module '{module_path}'",
+            )
+        _handlers[spec.function_name] = handler
+        return handler
+
+
+def _error_payload(error_type: str, message: str, exc: BaseException | None) -> bytes:
+    frames = traceback.extract_tb(exc.__traceback__) if exc else []
+    stack = traceback.format_list([f for f in frames if f.filename != __file__])
+    return json.dumps(
+        {"errorType": error_type, "errorMessage": message, "stackTrace": stack}
+    ).encode()
+
+
+def _environment(spec: FunctionSpec, context: LambdaContext) -> dict[str, str]:
+    return {
+        **spec.environment,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": context.function_version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+    }
+
+
+def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | None]:
+    """Run one invocation; return the response payload and the FunctionError, if any."""
+    try:
+        event = json.loads(payload) if payload else {}
+    except ValueError as exc:
+        return _error_payload("Runtime.UnmarshalError", str(exc), exc), "Unhandled"
+    context = LambdaContext(spec)
+    environ = os.environ
+    # The handler's module is imported inside the scope too: Powertools and settings
+    # objects read their environment variables at import time, as in a cold start.
+    scope = environ.scoped if isinstance(environ, EnvironOverlay) else None
+    try:
+        with (
+            function_logs.invocation(context),
+            scope(_environment(spec, context)) if scope else contextlib.nullcontext(),
+        ):
+            result = _load_handler(spec)(event, context)
+    except _HandlerError as exc:
+        return _error_payload(exc.error_type, str(exc), exc), "Unhandled"
+    except Exception as exc:
+        return _error_payload(type(exc).__name__, str(exc), exc), "Unhandled"
+    try:
+        return json.dumps(result).encode(), None
+    except (TypeError, ValueError) as exc:
+        message = f"Unable to marshal response: {exc}"
+        return _error_payload("Runtime.MarshalError", message, exc), "Unhandled"
+
+
+def run_async(spec: FunctionSpec, payload: bytes | str | None) -> None:
+    """An ``Event`` invocation: run on a background thread; failures are logged."""
+
+    def target() -> None:
+        try:
+            body, error = run(spec, payload)
+            if error:
+                logger.error("async invoke of %s failed: %s", spec.function_name, body.decode())
+        finally:
+            with _async_lock:
+                _async_threads.discard(thread)
+
+    thread = threading.Thread(target=target, name=f"lambda-async-{spec.function_name}", daemon=True)
+    with _async_lock:
+        _async_threads.add(thread)
+    thread.start()
+
+
+def _invoke(
+    self: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> str | bytes | None:
+    spec = _registry.get(self.get_function(function_name, qualifier).function_name)
+    if spec is None:
+        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)
+    invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
+    if invocation_type == "DryRun":
+        return b""
+    if invocation_type == "Event":
+        run_async(spec, body)
+        return b""
+    payload, error = run(spec, body)
+    if error:
+        response_headers["x-amz-function-error"] = error
+    response_headers["x-amz-executed-version"] = "$LATEST"
+    return payload
+
+
+def install() -> None:
+    """Patch moto's Lambda backend and give ``os.environ`` per-invocation overlays."""
+    LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+    if not isinstance(os.environ, EnvironOverlay):
+        os.environ = EnvironOverlay(os.environ)  # type: ignore[assignment]  # noqa: B003
+    function_logs.install()
+
+
+def uninstall(timeout: float = 5.0) -> None:
+    """Restore moto and ``os.environ``; give running async invocations until ``timeout``."""
+    LambdaSimpleBackend.invoke = _original_invoke  # type: ignore[method-assign]
+    deadline = time.monotonic() + timeout
+    with _async_lock:
+        running = list(_async_threads)
+    for thread in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if isinstance(os.environ, EnvironOverlay):
+        os.environ = os.environ.base  # type: ignore[assignment]  # noqa: B003
+    function_logs.uninstall()
+    _registry.clear()
+    _handlers.clear()

@@ -215,8 +215,13 @@ class LocalStack:
         return self
 
     def _configure(self) -> None:
-        # One access-log line per API call drowns everything else; errors still show.
+        # One access-log line per API call drowns everything else; errors still show. The
+        # interpreter logs every failed state (expected ones too) as an error with its
+        # parse tree; the execution history has the same facts, readably.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(
+            logging.CRITICAL
+        )
         config = moto_config.default_user_config
         self._saved_config = copy.deepcopy(config)
         config["stepfunctions"] = {**config.get("stepfunctions", {}), "execute_state_machine": True}

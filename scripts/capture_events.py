@@ -1,0 +1,92 @@
+"""Regenerate events/<function>.json from a real deployment on the embedded local stack.
+
+Every Lambda step's input is taken from the execution history of a deployment (first
+deployment, then a second one that is rolled back, then one that fails its gate), so the
+events are exactly what the state machine sends; `sam local invoke -e events/<f>.json`
+and `rollout local invoke` take them as they are. Run: `.venv/bin/python -m scripts.capture_events`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rollout_cli.demo import free_port
+from rollout_local.server import LocalStack
+from rollout_local.workbench import Workbench, linear_model, quality_report
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+GROUP, ENDPOINT = "churn", "churn-prod"
+
+
+def function_inputs(bench: Workbench, execution_arn: str) -> dict[str, Any]:
+    """The input of each function the execution invoked (the last invocation wins)."""
+    inputs: dict[str, Any] = {}
+    for event in bench.history(execution_arn):
+        if "lambdaFunctionScheduledEventDetails" in event:
+            details = event["lambdaFunctionScheduledEventDetails"]
+            inputs[details["resource"].rsplit(":", 1)[-1]] = json.loads(details["input"])
+        elif "taskScheduledEventDetails" in event:
+            parameters = json.loads(event["taskScheduledEventDetails"]["parameters"])
+            name = str(parameters.get("FunctionName", "")).rsplit(":", 1)[-1]
+            if name:
+                inputs[name] = parameters.get("Payload")
+    return inputs
+
+
+def code_dir(stack: LocalStack, function_name: str) -> str | None:
+    for logical_id, physical in stack.resources.items():
+        if physical == function_name:
+            return logical_id
+    return None
+
+
+def main() -> None:
+    with LocalStack(port=free_port()) as stack:
+        bench = Workbench(endpoint_url=stack.endpoint_url)
+        bench.put_policy(
+            GROUP,
+            {
+                "endpoint_name": ENDPOINT,
+                "strategy": {"type": "all_at_once", "bake_seconds": 2},
+                "alarms": {"max_error_rate": 0.05, "period_seconds": 10},
+                "validation": {"metric": "accuracy", "min_value": 0.8, "max_regression": 0.02},
+            },
+        )
+        captured: dict[str, Any] = {}
+        for number, accuracy in ((1, 0.9), (2, 0.91), (3, 0.5)):
+            name = f"{GROUP}-v{number}"
+            arn = bench.register(
+                GROUP,
+                model_url=bench.upload_model(name, linear_model([0.4, 0.1], bias=0.1)),
+                report_url=bench.upload_report(name, quality_report("accuracy", accuracy)),
+                metadata={
+                    "git_commit": f"9fceb0{number}",
+                    "data_version": f"s3://churn-data/2026-11-0{number}",
+                    "build_id": f"build-{number}",
+                },
+            )
+            bench.approve(arn)
+            if number == 2:  # roll the second one back by hand during its bake
+                execution_arn = bench.running_execution(arn)
+                bench.wait_for_state(execution_arn, "Watch")
+                alarms = bench.state_output(execution_arn, "CreateAlarms") or {}
+                bench.client("cloudwatch").set_alarm_state(
+                    AlarmName=alarms["alarms"]["alarm_names"][0],
+                    StateValue="ALARM",
+                    StateReason="Threshold Crossed: captured for events/",
+                )
+            execution = bench.wait_for_execution(arn, timeout=90)
+            for function_name, payload in function_inputs(bench, execution["executionArn"]).items():
+                captured.setdefault(function_name, payload)
+        for function_name, payload in sorted(captured.items()):
+            logical_id = code_dir(stack, function_name) or function_name
+            target = EVENTS / f"{logical_id}.json"
+            target.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+            print(f"wrote {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -38,7 +38,7 @@ lint: $(STAMP) $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/rollout/python/model_rollout src functions
+	$(BIN)/mypy layers/rollout/python/model_rollout src functions bench scripts
 	$(BIN)/cfn-lint template.yaml
 
 ## Benchmarks on the local stack; writes bench/results/latest.json and prints the table.

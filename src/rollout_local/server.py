@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -219,6 +220,9 @@ class LocalStack:
         # interpreter logs every failed state (expected ones too) as an error with its
         # parse tree; the execution history has the same facts, readably.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Powertools warns when a handler that raised flushed no metric: expected on error
+        # paths, and on Lambda it would go to the function's log, not to this terminal.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(
             logging.CRITICAL
         )

@@ -1,0 +1,90 @@
+"""Scale of the local stack: concurrent deployments, start-up, and InvokeEndpoint."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import Fleet, summary
+from rollout_local.server import free_port
+from rollout_local.workbench import Workbench
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def startup_seconds(timeout: float = 120) -> float:
+    """From `rollout local up` to its `ready` line, in a fresh process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rollout_cli.main",
+            "local",
+            "up",
+            "--no-logs",
+            "--port",
+            str(free_port()),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        for line in process.stdout:
+            if "ready" in line:
+                return round(time.perf_counter() - started, 2)
+        raise RuntimeError(f"the local stack printed no ready line within {timeout:.0f} s")
+    finally:
+        timer.cancel()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def concurrent_deployments(
+    bench: Workbench, sizes: tuple[int, ...] = (1, 10, 50)
+) -> dict[str, Any]:
+    """Wall time of N first deployments (bake 1 s) to N endpoints started at once."""
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        fleets = [Fleet(bench, f"bench-scale-{size}-{i}", bake_seconds=1) for i in range(size)]
+        started = time.perf_counter()
+        arns = [fleet.approve() for fleet in fleets]
+        ended = [bench.wait_for_execution(arn, timeout=600) for arn in arns]
+        wall = time.perf_counter() - started
+        succeeded = sum(1 for e in ended if e["status"] == "SUCCEEDED")
+        figures[f"deployments_{size}_concurrent_wall_s"] = round(wall, 1)
+        figures[f"deployments_{size}_concurrent_succeeded"] = succeeded
+    one = figures["deployments_1_concurrent_wall_s"]
+    for size in sizes[1:]:
+        figures[f"deployments_{size}_concurrent_wall_vs_one"] = round(
+            figures[f"deployments_{size}_concurrent_wall_s"] / one, 2
+        )
+    return figures
+
+
+def invocations(bench: Workbench, count: int = 500) -> dict[str, float]:
+    fleet = Fleet(bench, "bench-invoke", bake_seconds=1)
+    fleet.deploy()
+    runtime = bench.client("sagemaker-runtime")
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        t0 = time.perf_counter()
+        runtime.invoke_endpoint(EndpointName=fleet.endpoint, ContentType="text/csv", Body="0.1,0.2")
+        latencies.append((time.perf_counter() - t0) * 1000)
+    wall = time.perf_counter() - started
+    return {
+        **{f"invoke_endpoint_{k}_ms": v for k, v in summary(latencies, 2).items()},
+        "invoke_endpoint_mean_ms": round(statistics.mean(latencies), 2),
+        "invoke_endpoint_per_second_one_client": round(count / wall, 1),
+    }

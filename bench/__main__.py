@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from bench import cold_start, cost, reaction, scale
+from bench.transform import measure_transform_throughput
 from rollout_local.server import LocalStack, free_port
 from rollout_local.workbench import Workbench
 
@@ -74,6 +75,8 @@ def main() -> None:
             / figures["event_alarm_to_rollback_state_median_s"],
             1,
         )
+        with console.status("batch transform of 100,000 lines"):
+            figures.update(measure_transform_throughput(bench))
         with console.status("1, 10 and 50 concurrent deployments"):
             figures.update(scale.concurrent_deployments(bench))
     finally:

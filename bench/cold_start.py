@@ -32,7 +32,7 @@ def zipped_size(folder: Path) -> int:
     return len(buffer.getvalue())
 
 
-def import_times(repeats: int = 3) -> dict[str, float]:
+def import_times(repeats: int = 2) -> dict[str, float]:
     """Best of ``repeats`` fresh-interpreter imports of every handler, in ms."""
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "0"}
     times = {}

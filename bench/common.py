@@ -21,10 +21,12 @@ def summary(values: list[float], digits: int = 3) -> dict[str, float]:
     }
 
 
-def policy(endpoint: str, bake_seconds: int, **extra: Any) -> dict[str, Any]:
+def policy(
+    endpoint: str, bake_seconds: int, strategy: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "endpoint_name": endpoint,
-        "strategy": {"type": "all_at_once", "bake_seconds": bake_seconds},
+        "strategy": strategy or {"type": "all_at_once", "bake_seconds": bake_seconds},
         "alarms": {"max_error_rate": 0.05, "period_seconds": 10, "evaluation_periods": 1},
         "validation": {"metric": "accuracy", "min_value": 0.5, "max_regression": 0.05},
         **extra,
@@ -38,8 +40,8 @@ class Fleet:
         self.bench, self.group, self.endpoint, self.count = bench, name, name, 0
         self.set_bake(bake_seconds)
 
-    def set_bake(self, bake_seconds: int) -> None:
-        self.bench.put_policy(self.group, policy(self.endpoint, bake_seconds))
+    def set_bake(self, bake_seconds: int, strategy: dict[str, Any] | None = None) -> None:
+        self.bench.put_policy(self.group, policy(self.endpoint, bake_seconds, strategy))
 
     def approve(self, error_rate: float = 0.0) -> str:
         self.count += 1

@@ -6,6 +6,7 @@ token, ended by its timeout or by an alarm's event, so a 60 s bake costs what a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bench.common import Fleet
@@ -37,22 +38,32 @@ def price(transitions: int, invocations: int) -> float:
     return round(transitions * PRICE_PER_TRANSITION_USD + lambda_cost, 6)
 
 
-def per_deployment(bench: Workbench, bakes: tuple[int, int] = (5, 60)) -> dict[str, Any]:
+STRATEGIES: dict[str, Callable[[int], dict[str, Any]]] = {
+    "all_at_once": lambda bake: {"type": "all_at_once", "bake_seconds": bake},
+    "canary": lambda bake: {"type": "canary", "steps": [20, 50], "bake_seconds": bake},
+    "linear": lambda bake: {"type": "linear", "step_percent": 50, "interval_seconds": bake},
+}
+
+
+def per_deployment(bench: Workbench, bakes: tuple[int, int] = (3, 20)) -> dict[str, Any]:
+    """Each strategy's second deployment (the first creates the endpoint), at two bakes."""
     figures: dict[str, Any] = {}
-    for bake in bakes:
-        fleet = Fleet(bench, f"bench-cost-{bake}", bake_seconds=1)
-        fleet.deploy()
-        fleet.set_bake(bake)
-        measured = counts(bench, fleet.deploy(timeout=bake + 120)["executionArn"])
-        for name, value in measured.items():
-            figures[f"all_at_once_bake_{bake}s_{name}"] = value
     short, long = bakes
-    transitions = figures[f"all_at_once_bake_{short}s_state_transitions"]
-    invocations = figures[f"all_at_once_bake_{short}s_lambda_invocations"]
-    figures["all_at_once_transitions_equal_across_bakes"] = (
-        transitions == figures[f"all_at_once_bake_{long}s_state_transitions"]
-    )
-    figures["all_at_once_list_price_usd_per_deployment"] = price(transitions, invocations)
+    for strategy, shape in STRATEGIES.items():
+        measured = {}
+        for bake in bakes:
+            fleet = Fleet(bench, f"bench-cost-{strategy.replace('_', '-')}-{bake}")
+            fleet.deploy()
+            fleet.set_bake(bake, shape(bake))
+            measured[bake] = counts(bench, fleet.deploy(timeout=4 * bake + 120)["executionArn"])
+        transitions = measured[short]["state_transitions"]
+        invocations = measured[short]["lambda_invocations"]
+        figures[f"{strategy}_state_transitions"] = transitions
+        figures[f"{strategy}_lambda_invocations"] = invocations
+        figures[f"{strategy}_history_events_bake_{short}s_vs_{long}s"] = (
+            f"{measured[short]['history_events']} vs {measured[long]['history_events']}"
+        )
+        figures[f"{strategy}_list_price_usd"] = price(transitions, invocations)
     # The same bake watched by polling every 10 s costs one Wait + one check per poll.
     figures["polling_10s_extra_transitions_per_hour_of_bake"] = 2 * 3600 // 10
     return figures

@@ -47,7 +47,7 @@ def event_driven(bench: Workbench, rollbacks: int) -> dict[str, float]:
         )
         wait_until(partial(_traffic_restored, fleet, blue), timeout=30, interval=0.01)
         to_serving.append(time.time() - fired)
-        ended = bench.wait_for_execution(arn, timeout=60)
+        ended = bench.wait_for_execution(arn, timeout=180)
         assert ended["error"] == "RolledBack", ended
         to_state.append(rollback_entered(bench, ended["executionArn"]) - fired)
     return {
@@ -110,7 +110,7 @@ def polling(bench: Workbench, table: str, rollbacks: int, parallel: int = 5) -> 
     def one(fleet: Fleet) -> None:
         arn, document = _bake_in_progress(fleet)
         fired = _poll_then_fail(bench, table, document)
-        ended = bench.wait_for_execution(arn, timeout=60)
+        ended = bench.wait_for_execution(arn, timeout=180)
         assert ended["error"] == "RolledBack", ended
         with lock:
             detections.append(rollback_entered(bench, ended["executionArn"]) - fired)

@@ -247,7 +247,8 @@ def ab_strategy(**extra: Any) -> dict[str, Any]:
         "metric": {"name": "Converted", "namespace": NAMESPACE, "kind": "conversion"},
         "min_samples_per_variant": 200,
         "alpha": 0.05,
-        "duration_seconds": 4,
+        # the test publishes its outcomes once WatchAB is entered: margin for a loaded machine
+        "duration_seconds": 8,
         "on_insufficient_data": "keep_incumbent",
         **extra,
     }
@@ -377,7 +378,7 @@ def test_ab_insufficient_data_extends_once_then_decides(scenario: Scenario) -> N
         strategy=ab_strategy(
             on_insufficient_data="extend",
             duration_seconds=3,
-            max_duration_seconds=8,
+            max_duration_seconds=15,
             metric={"name": "Converted", "namespace": NAMESPACE, "kind": "continuous"},
         )
     )

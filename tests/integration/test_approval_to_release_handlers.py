@@ -96,7 +96,7 @@ class TestResolvePolicy:
         assert state["strategy"] == {"type": "all_at_once", "bake_seconds": 600}
         assert state["limits"] == {
             "endpoint_wait_seconds": 900,
-            "lock_poll_seconds": 60,
+            "lock_poll_seconds": 300,
             "lock_lease_seconds": 172_800,
         }
         assert state["approval"]["last_modified_time"] == "2026-03-01T10:00:00Z"

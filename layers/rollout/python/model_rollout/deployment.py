@@ -44,7 +44,7 @@ class ServingState(Part):
 class Limits(Part):
     endpoint_wait_seconds: int = Field(ge=1)
     # how long AcquireEndpointLock waits before it checks a holder's liveness again
-    lock_poll_seconds: int = Field(default=60, ge=1)
+    lock_poll_seconds: int = Field(default=300, ge=1)
     # the longest the deployment may hold the endpoint's lock (model_rollout.endpoint_lock)
     lock_lease_seconds: int = Field(default=172_800, ge=1)
 

@@ -23,7 +23,7 @@ class Settings:
     reports_bucket: str = ""
     # endpoint locks (model_rollout.endpoint_lock) and allowed event origins (event_origin)
     locks_table: str = "model-rollout-locks"
-    lock_poll_seconds: int = 60
+    lock_poll_seconds: int = 300
     lock_lease_seconds: int = 172_800
     allowed_event_accounts: tuple[str, ...] = ()
     stack_account: str = ""
@@ -45,7 +45,7 @@ class Settings:
             ),
             reports_bucket=env.get("REPORTS_BUCKET", ""),
             locks_table=env.get("LOCKS_TABLE", "model-rollout-locks"),
-            lock_poll_seconds=int(env.get("ENDPOINT_LOCK_POLL_SECONDS", "60")),
+            lock_poll_seconds=int(env.get("ENDPOINT_LOCK_POLL_SECONDS", "300")),
             lock_lease_seconds=int(env.get("ENDPOINT_LOCK_LEASE_SECONDS", "172800")),
             allowed_event_accounts=tuple(
                 a.strip() for a in env.get("ALLOWED_EVENT_ACCOUNTS", "").split(",") if a.strip()

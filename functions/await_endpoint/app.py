@@ -33,11 +33,7 @@ tasks = TaskTokens()
 @metrics.log_metrics
 @event_parser(model=AwaitRequest)
 def lambda_handler(event: AwaitRequest, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     result = await_endpoint(
         event,
         endpoints=endpoints,

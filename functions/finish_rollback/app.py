@@ -20,8 +20,6 @@ from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.closing import finish_rollback
 from model_rollout.deployment import Deployment
-from model_rollout.endpoint_lock import EndpointLocks
-from model_rollout.reports import ReportWriter
 from model_rollout.settings import settings
 
 logger = Logger()
@@ -31,8 +29,6 @@ alarms = Alarms()  # adapters create their clients on first use
 waiters = Waiters()
 endpoints = Endpoints()
 records = DeploymentRecords()
-reports = ReportWriter()
-locks = EndpointLocks()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -40,11 +36,7 @@ locks = EndpointLocks()
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     outcome = finish_rollback(
         event,
         alarms=alarms,
@@ -52,14 +44,8 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         endpoints=endpoints,
         records=records,
         resource_prefix=settings().resource_prefix,
-        reports=reports,
-        locks=locks,
     )
     logger.warning("deployment rolled back", extra={"outcome": outcome.model_dump(mode="json")})
     name = "RollbacksFailed" if outcome.status == "ROLLBACK_FAILED" else "DeploymentsRolledBack"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    if outcome.duration_seconds is not None:
-        metrics.add_metric(
-            name="DeploymentDuration", unit=MetricUnit.Seconds, value=outcome.duration_seconds
-        )
     return outcome.model_dump(mode="json")

@@ -15,16 +15,11 @@ from rollout_local.workbench import Workbench, wait_until
 
 HAPPY_PATH = [
     "ResolvePolicy",
-    "AcquireEndpointLock",
-    "RecoverEndpoint",
-    "AwaitRecovery",
-    "FixedSetGate",
     "Validate",
     "Tag",
     "Deploy",
     "AwaitDeploy",
     "CreateAlarms",
-    "Strategy",
     "Watch",
     "Promote",
     "AwaitPromote",

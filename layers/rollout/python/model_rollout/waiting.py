@@ -27,7 +27,6 @@ class AwaitRequest(BaseModel):
     deployment_id: str
     endpoint_name: str
     expect: Expectation
-    model_package_arn: str | None = None  # for the step's logs
 
 
 def release_waiter(

@@ -660,6 +660,20 @@ def create_endpoint_config(
         return config
 
 
+def add_tags(
+    self: SageMakerModelBackend, arn: str, tags: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """AddTags "adds or overwrites" (API reference): a key already on the resource takes the
+    new value. moto appends a second entry instead, and ListTags, which pages by key, then
+    never reaches its last page once a resource has more than 50 entries."""
+    with STATE_LOCK:
+        resource = self._get_resource_from_arn(arn)
+        merged = {tag["Key"]: tag.get("Value", "") for tag in resource.tags}
+        merged.update({tag["Key"]: tag.get("Value", "") for tag in tags or []})
+        resource.tags = [{"Key": key, "Value": value} for key, value in merged.items()]
+        return list(resource.tags)
+
+
 # --- the patched response (JSON protocol dispatch: SageMakerResponse.<snake_case>) -----
 
 
@@ -695,5 +709,6 @@ def install() -> None:
     SageMakerModelBackend.describe_endpoint = describe_endpoint  # type: ignore[method-assign]
     SageMakerModelBackend.delete_endpoint = delete_endpoint  # type: ignore[method-assign]
     SageMakerModelBackend.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
+    SageMakerModelBackend.add_tags = add_tags  # type: ignore[method-assign]
     SageMakerResponse.update_endpoint = _response_update_endpoint  # type: ignore[attr-defined]
     SageMakerResponse.create_endpoint_config = _response_create_endpoint_config  # type: ignore[method-assign]

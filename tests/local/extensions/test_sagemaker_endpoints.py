@@ -225,3 +225,25 @@ def test_delete_during_update_cancels_the_transition(aws: boto3.Session) -> None
     sm.update_endpoint(EndpointName="ep", EndpointConfigName="ep-cfg")
     sm.delete_endpoint(EndpointName="ep")
     assert sm.list_endpoints()["Endpoints"] == []
+
+
+def test_add_tags_overwrites_an_existing_key_and_list_tags_ends(aws: boto3.Session) -> None:
+    """AddTags adds or overwrites; repeated tagging (one per deployment) must neither grow
+    the resource's tags nor leave ListTags paging forever."""
+    sm = aws.client("sagemaker")
+    create_model(aws, "m", put_model(aws, "m/model.tar.gz"))
+    arn = sm.describe_model(ModelName="m")["ModelArn"]
+    for release in range(60):
+        sm.add_tags(
+            ResourceArn=arn,
+            Tags=[
+                {"Key": "rollout:release", "Value": str(release)},
+                {"Key": "team", "Value": "ml"},
+            ],
+        )
+    pages = list(
+        sm.get_paginator("list_tags").paginate(ResourceArn=arn, PaginationConfig={"MaxItems": 200})
+    )
+    tags = [tag for page in pages for tag in page["Tags"]]
+    assert {t["Key"]: t["Value"] for t in tags} == {"rollout:release": "59", "team": "ml"}
+    assert len(tags) == 2 and len(pages) == 1

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-fast lint bench local clean
+.PHONY: venv demo test test-fast lint bench local clean diagrams demo-inference demo-strategies
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ $(SAM_STAMP):
 demo: $(STAMP)
 	$(BIN)/rollout demo
 
+## Experiments: shadow comparisons (accepted, rejected) and A/B tests with their verdicts.
+demo-strategies: $(STAMP)
+	$(BIN)/rollout demo-strategies
+
+## Beyond real-time: an asynchronous request and a batch transform with joined output.
+demo-inference: $(STAMP)
+	$(BIN)/python -m rollout_local.demo_inference
+
 ## Every test: unit, adapters on moto, end-to-end on the local stack, and the linters.
 test: $(STAMP)
 	$(BIN)/pytest
@@ -34,12 +42,25 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not e2e"
 
-lint: $(STAMP) $(SAM_STAMP)
+# checkov pins its own dependency tree (boto3, pydantic, ...) too: a venv of its own as well.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q checkov==3.2.497
+	touch $(CHECKOV_STAMP)
+
+lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/rollout/python/model_rollout src functions bench scripts
 	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
+
+## Mermaid diagrams of the state machines (docs/statemachines/), from their ASL files.
+diagrams: $(STAMP)
+	$(BIN)/rollout diagram statemachines/*.asl.json
 
 ## Benchmarks on the local stack; writes bench/results/latest.json and prints the table.
 bench: $(STAMP)
@@ -50,4 +71,4 @@ local: $(STAMP)
 	$(BIN)/rollout local up
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from bench import cold_start, cost, reaction, scale
+from bench.transform import measure_transform_throughput
 from rollout_local.server import LocalStack, free_port
 from rollout_local.workbench import Workbench
 
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 README = ROOT / "README.md"
 ROLLBACKS = int(os.environ.get("BENCH_ROLLBACKS", "20"))
+# BENCH_ONLY=startup,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
 INVOCATIONS = int(os.environ.get("BENCH_INVOCATIONS", "500"))
 
 console = Console(stderr=True)
@@ -46,38 +48,62 @@ def write_readme(text: str) -> None:
         README.write_text(marked.sub(lambda m: m.group(1) + text + "\n" + m.group(2), readme))
 
 
+def measure(only: set[str]) -> dict[str, Any]:
+    """Every benchmark, or those named in ``only`` (BENCH_ONLY=startup,cold,invoke,...)."""
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    figures: dict[str, Any] = {}
+    if wanted("startup"):
+        with console.status("start-up of `rollout local up`"):
+            figures["local_stack_startup_s"] = scale.startup_seconds()
+    if wanted("cold"):
+        with console.status("cold start: handler imports and package sizes"):
+            figures.update(cold_start.measure())
+    stack = LocalStack(port=free_port()).start()
+    try:
+        bench = Workbench(endpoint_url=stack.endpoint_url)
+        if wanted("invoke"):
+            with console.status(f"{INVOCATIONS} InvokeEndpoint calls"):
+                figures.update(scale.invocations(bench, INVOCATIONS))
+        if wanted("cost"):
+            with console.status("transitions and invocations per deployment"):
+                figures.update(cost.per_deployment(bench))
+        if wanted("reaction"):
+            with console.status(f"{ROLLBACKS} event-driven rollbacks"):
+                figures.update(reaction.event_driven(bench, ROLLBACKS))
+        if wanted("polling"):
+            with console.status(f"{ROLLBACKS} rollbacks with a 10 s polling watcher"):
+                table_name = stack.resources["WaitersTable"]
+                figures.update(reaction.polling(bench, table_name, ROLLBACKS))
+        if wanted("reaction") and wanted("polling"):
+            figures["polling_vs_event_rollback_median_ratio"] = round(
+                figures["polling_10s_alarm_to_rollback_state_median_s"]
+                / figures["event_alarm_to_rollback_state_median_s"],
+                1,
+            )
+        if wanted("transform"):
+            with console.status("batch transform of 100,000 lines"):
+                figures.update(measure_transform_throughput(bench))
+        if wanted("scale"):
+            with console.status("1, 10 and 50 concurrent deployments"):
+                figures.update(scale.concurrent_deployments(bench))
+    finally:
+        stack.stop()
+    return figures
+
+
 def main() -> None:
     started = time.perf_counter()
+    only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
     figures: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}",
-        "command": "make bench",
+        "command": "make bench" + (f" BENCH_ONLY={','.join(sorted(only))}" if only else ""),
     }
-    with console.status("start-up of `rollout local up`"):
-        figures["local_stack_startup_s"] = scale.startup_seconds()
-    with console.status("cold start: handler imports and package sizes"):
-        figures.update(cold_start.measure())
-    stack = LocalStack(port=free_port()).start()
-    try:
-        bench = Workbench(endpoint_url=stack.endpoint_url)
-        with console.status(f"{INVOCATIONS} InvokeEndpoint calls"):
-            figures.update(scale.invocations(bench, INVOCATIONS))
-        with console.status("transitions and invocations per deployment"):
-            figures.update(cost.per_deployment(bench))
-        with console.status(f"{ROLLBACKS} event-driven rollbacks"):
-            figures.update(reaction.event_driven(bench, ROLLBACKS))
-        with console.status(f"{ROLLBACKS} rollbacks with a 10 s polling watcher"):
-            figures.update(reaction.polling(bench, stack.resources["WaitersTable"], ROLLBACKS))
-        figures["polling_vs_event_rollback_median_ratio"] = round(
-            figures["polling_10s_alarm_to_rollback_state_median_s"]
-            / figures["event_alarm_to_rollback_state_median_s"],
-            1,
-        )
-        with console.status("1, 10 and 50 concurrent deployments"):
-            figures.update(scale.concurrent_deployments(bench))
-    finally:
-        stack.stop()
+    figures.update(measure(only))
     figures["bench_wall_s"] = round(time.perf_counter() - started, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")

@@ -40,6 +40,8 @@ def price(transitions: int, invocations: int) -> float:
 
 STRATEGIES: dict[str, Callable[[int], dict[str, Any]]] = {
     "all_at_once": lambda bake: {"type": "all_at_once", "bake_seconds": bake},
+    "canary": lambda bake: {"type": "canary", "steps": [20, 50], "bake_seconds": bake},
+    "linear": lambda bake: {"type": "linear", "step_percent": 50, "interval_seconds": bake},
 }
 
 

@@ -23,7 +23,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     """The embedded local stack on a free port, ``template.yaml`` deployed."""
-    stack = LocalStack(port=free_port())
+    # A deployment queued behind a stopped one re-checks its holder every 2 s (300 s deployed).
+    stack = LocalStack(port=free_port(), parameter_overrides={"EndpointLockPollSeconds": "2"})
     stack.start()
     try:
         yield stack

@@ -13,14 +13,16 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
-from model_rollout.bake import create_alarms
+from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.deployment import Deployment
 from model_rollout.settings import settings
+from model_rollout.variant_scaling import create_alarms_and_scaling
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 alarms = Alarms()  # the client is created on first use
+scaling = VariantScaling()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -28,8 +30,15 @@ alarms = Alarms()  # the client is created on first use
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
-    alarm_set = create_alarms(event, alarms=alarms, resource_prefix=settings().resource_prefix)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
+    # the alarms, then the new variant's autoscaling (model_rollout.variant_scaling)
+    alarm_set = create_alarms_and_scaling(
+        event, alarms=alarms, scaling=scaling, resource_prefix=settings().resource_prefix
+    )
     logger.info("alarms created", extra={"alarms": alarm_set.model_dump(mode="json")})
     metrics.add_metric(
         name="AlarmsCreated", unit=MetricUnit.Count, value=len(alarm_set.created_alarm_names)

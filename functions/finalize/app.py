@@ -13,11 +13,15 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
+from model_rollout.adapters.async_requests import AsyncScaling
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.async_inference import register_async_scaling
 from model_rollout.closing import finalize
 from model_rollout.deployment import Deployment
+from model_rollout.endpoint_lock import EndpointLocks
+from model_rollout.reports import ReportWriter
 from model_rollout.settings import settings
 
 logger = Logger()
@@ -27,6 +31,9 @@ alarms = Alarms()  # adapters create their clients on first use
 waiters = Waiters()
 endpoints = Endpoints()
 records = DeploymentRecords()
+reports = ReportWriter()
+locks = EndpointLocks()
+async_scaling = AsyncScaling()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -34,7 +41,15 @@ records = DeploymentRecords()
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
+    # mode async: backlog autoscaling of the promoted variant, down to zero
+    scaled = register_async_scaling(event, async_scaling)
+    if scaled is not None:
+        logger.info("async endpoint autoscaling registered", extra={"scaling": scaled})
     outcome = finalize(
         event,
         alarms=alarms,
@@ -43,7 +58,13 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         records=records,
         resource_prefix=settings().resource_prefix,
         retained_releases=settings().retained_releases,
+        reports=reports,
+        locks=locks,
     )
-    logger.info("deployment promoted")
+    logger.info("deployment promoted", extra={"report_url": outcome.report_url})
     metrics.add_metric(name="DeploymentsPromoted", unit=MetricUnit.Count, value=1)
+    if outcome.duration_seconds is not None:
+        metrics.add_metric(
+            name="DeploymentDuration", unit=MetricUnit.Seconds, value=outcome.duration_seconds
+        )
     return outcome.model_dump(mode="json")

@@ -20,6 +20,8 @@ from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.closing import finish_rollback
 from model_rollout.deployment import Deployment
+from model_rollout.endpoint_lock import EndpointLocks
+from model_rollout.reports import ReportWriter
 from model_rollout.settings import settings
 
 logger = Logger()
@@ -29,6 +31,8 @@ alarms = Alarms()  # adapters create their clients on first use
 waiters = Waiters()
 endpoints = Endpoints()
 records = DeploymentRecords()
+reports = ReportWriter()
+locks = EndpointLocks()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -36,7 +40,11 @@ records = DeploymentRecords()
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
     outcome = finish_rollback(
         event,
         alarms=alarms,
@@ -44,8 +52,14 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         endpoints=endpoints,
         records=records,
         resource_prefix=settings().resource_prefix,
+        reports=reports,
+        locks=locks,
     )
     logger.warning("deployment rolled back", extra={"outcome": outcome.model_dump(mode="json")})
     name = "RollbacksFailed" if outcome.status == "ROLLBACK_FAILED" else "DeploymentsRolledBack"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    if outcome.duration_seconds is not None:
+        metrics.add_metric(
+            name="DeploymentDuration", unit=MetricUnit.Seconds, value=outcome.duration_seconds
+        )
     return outcome.model_dump(mode="json")

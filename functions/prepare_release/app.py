@@ -24,7 +24,11 @@ releases = Releases()  # the client is created on first use
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
     release = prepare_release(event, releases)
     logger.info("release prepared", extra={"release": release.model_dump(mode="json")})
     metrics.add_metric(name="ReleasesPrepared", unit=MetricUnit.Count, value=1)

@@ -13,13 +13,15 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.deployment import Deployment
-from model_rollout.endpoint_steps import promote
+from model_rollout.variant_scaling import promote_releasing_old_scaling
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-endpoints = Endpoints()  # the client is created on first use
+endpoints = Endpoints()  # the clients are created on first use
+scaling = VariantScaling()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -27,8 +29,14 @@ endpoints = Endpoints()  # the client is created on first use
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
-    change = promote(event, endpoints=endpoints)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
+    change = promote_releasing_old_scaling(
+        event, endpoints=endpoints, scaling=scaling
+    )  # model_rollout.variant_scaling
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)
     return change.model_dump(mode="json")

@@ -20,6 +20,8 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 services = RecordFailureServices()  # adapters create their clients on first use
+# the quality gate's errors (model_rollout.errors): the candidate never reached production
+GATE_ERRORS = frozenset({"ValidationFailed", "InvalidMetricsReport"})
 
 
 def _request(event: Any) -> RecordFailureRequest:
@@ -35,7 +37,20 @@ def _request(event: Any) -> RecordFailureRequest:
 @metrics.log_metrics
 def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     request = _request(event)
-    logger.append_keys(deployment_id=request.deployment_id)
+    state = request.state if isinstance(request.state, dict) else {}
+    detail = event.get("detail") if isinstance(event, dict) else None
+    logger.append_keys(
+        deployment_id=request.deployment_id,
+        endpoint_name=state.get("endpoint_name"),
+        model_package_arn=state.get("model_package_arn")
+        or (state.get("detail") or detail or {}).get("ModelPackageArn"),
+    )
     outcome = record_failure(request, services)
     metrics.add_metric(name="DeploymentsFailed", unit=MetricUnit.Count, value=1)
+    if outcome.error in GATE_ERRORS:
+        metrics.add_metric(name="GateFailures", unit=MetricUnit.Count, value=1)
+    if outcome.duration_seconds is not None:
+        metrics.add_metric(
+            name="DeploymentDuration", unit=MetricUnit.Seconds, value=outcome.duration_seconds
+        )
     return outcome.model_dump(mode="json")

@@ -22,8 +22,15 @@ services = ResolveServices()  # adapters create their clients on first use
 @metrics.log_metrics
 @event_parser(model=ResolveRequest)
 def lambda_handler(event: ResolveRequest, context: LambdaContext) -> dict[str, Any]:
+    detail = event.event.get("detail") if isinstance(event.event, dict) else None
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        model_package_arn=detail.get("ModelPackageArn") if isinstance(detail, dict) else None,
+    )
     deployment = resolve_policy(event, services)
-    logger.append_keys(deployment_id=deployment.deployment_id)
+    logger.append_keys(
+        endpoint_name=deployment.endpoint_name, model_package_arn=deployment.model_package_arn
+    )
     logger.info(
         "deployment started",
         extra={

@@ -27,7 +27,11 @@ endpoints = Endpoints()  # the client is created on first use
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
     change = rollback(event, endpoints=endpoints)
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)

@@ -24,7 +24,11 @@ registry = ModelRegistry()  # clients are created on first use
 @metrics.log_metrics
 @event_parser(model=Deployment)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
     result = validate(event, registry)
     logger.info("validation passed", extra={"gate": result.gate.model_dump(mode="json")})
     metrics.add_metric(name="ValidationsPassed", unit=MetricUnit.Count, value=1)

@@ -33,7 +33,11 @@ tasks = TaskTokens()
 @metrics.log_metrics
 @event_parser(model=WatchRequest)
 def lambda_handler(event: WatchRequest, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    logger.append_keys(
+        deployment_id=event.deployment_id,
+        endpoint_name=event.endpoint_name,
+        model_package_arn=event.model_package_arn,
+    )
     result, missing = watch(event, alarms=alarms, waiters=waiters, tasks=tasks)
     if missing:
         logger.warning(

@@ -3,11 +3,14 @@
 v1 (good) creates the endpoint; v2 (good) cuts over, bakes and is promoted; v3 (good offline
 metrics, but 30% of its answers are errors) cuts over, its error alarm fires under demo
 traffic and it is rolled back to v2; v4 (accuracy below the gate) is rejected and the
-endpoint is untouched. Exits non-zero if any outcome differs from the expected one.
+endpoint is untouched; v5 goes out as a canary (20% → 50% → 100%, each step watched) and is
+promoted; v6 (good offline, 30% errors online) goes out as a canary and is rolled back at its
+first step, under live traffic. Exits non-zero if any outcome differs from the expected one.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections import Counter
@@ -46,6 +49,9 @@ POLICY: dict[str, Any] = {
 }
 
 
+CANARY: dict[str, Any] = {"type": "canary", "steps": [20, 50], "bake_seconds": 4}
+
+
 @dataclass(frozen=True)
 class Version:
     label: str
@@ -54,6 +60,7 @@ class Version:
     error_rate: float
     expected_status: str
     expected_error: str | None
+    strategy: dict[str, Any] | None = None  # the group's strategy from this version on
 
 
 VERSIONS = [
@@ -76,6 +83,24 @@ VERSIONS = [
         0.0,
         "FAILED",
         "ValidationFailed",
+    ),
+    Version(
+        "v5",
+        "canary: 20% → 50% → 100% of traffic, each step watched, then promoted",
+        0.93,
+        0.0,
+        "SUCCEEDED",
+        None,
+        CANARY,
+    ),
+    Version(
+        "v6",
+        "canary, 30% errors online: alarm at its first step, traffic back to v5",
+        0.94,
+        0.3,
+        "FAILED",
+        "RolledBack",
+        {**CANARY, "bake_seconds": 30},
     ),
 ]
 
@@ -106,6 +131,17 @@ def timeline(bench: Workbench, execution: dict[str, Any]) -> Table:
     for name, seconds in rows:
         table.add_row(name, f"{seconds:.2f}")
     return table
+
+
+def traffic_steps(bench: Workbench, execution: dict[str, Any]) -> str:
+    """The weights each traffic step of a canary/linear deployment asked for."""
+    shares = []
+    for event in bench.history(execution["executionArn"]):
+        exited = event.get("stateExitedEventDetails") or {}
+        if exited.get("name") == "NextStep" and exited.get("output"):
+            step = json.loads(exited["output"]).get("step") or {}
+            shares.append(f"{step.get('percent', 0):g}%")
+    return " → ".join(shares)
 
 
 def endpoint_summary(bench: Workbench) -> str:
@@ -148,12 +184,17 @@ def run_story(bench: Workbench, console: Console) -> bool:
     with ExitStack() as running:
         for number, version in enumerate(VERSIONS, start=1):
             console.rule(f"[bold]{version.label}[/]: {version.story}")
+            if version.strategy is not None:
+                bench.put_policy(GROUP, {**POLICY, "strategy": version.strategy})
             package_arn = register_version(bench, number, version)
             started = time.monotonic()
             bench.approve(package_arn)
             execution = bench.wait_for_execution(package_arn, timeout=120)
             elapsed = time.monotonic() - started
             console.print(timeline(bench, execution))
+            steps = traffic_steps(bench, execution)
+            if steps:
+                console.print(f"traffic steps (new variant's share): {steps}")
             status, error = execution["status"], execution.get("error")
             ok = status == version.expected_status and error == version.expected_error
             all_as_expected &= ok
@@ -169,7 +210,7 @@ def run_story(bench: Workbench, console: Console) -> bool:
 
 
 def demo(port: int = typer.Option(0, help="Port of the local stack (0: a free one).")) -> None:
-    """Four approvals become four deployments with four different endings."""
+    """Six approvals become six deployments: blue/green, rollback, gate, canaries."""
     from rollout_local.server import LocalStack
 
     console = Console()
@@ -185,4 +226,4 @@ def demo(port: int = typer.Option(0, help="Port of the local stack (0: a free on
     if not ok:
         console.print("[red bold]the demo's outcomes differ from the expected ones[/]")
         raise typer.Exit(1)
-    console.print("[green bold]all four outcomes as expected[/]")
+    console.print(f"[green bold]all {len(VERSIONS)} outcomes as expected[/]")

@@ -2,11 +2,13 @@
 
 import typer
 
-from rollout_cli import demo, local
+from rollout_cli import commands, demo, demo_strategies, local
 
 app = typer.Typer(help="model-rollout: approvals in the Model Registry become safe deployments.")
 app.add_typer(local.app, name="local")
 app.command("demo")(demo.demo)
+app.command("demo-strategies")(demo_strategies.demo_strategies)
+commands.register(app)  # deployments, show, watch, promote, abort, rollback, lineage, …
 
 if __name__ == "__main__":
     app()

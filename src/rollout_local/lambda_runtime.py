@@ -29,7 +29,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from rollout_local import function_logs
+from rollout_local import faults, function_logs
 
 logger = logging.getLogger(__name__)
 
@@ -239,20 +239,33 @@ def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | N
     except ValueError as exc:
         return _error_payload("Runtime.UnmarshalError", str(exc), exc), "Unhandled"
     context = LambdaContext(spec)
+    fault = faults.take(spec.function_name, payload)
+    if fault is not None and fault.kind == "error":
+        message = (
+            f"RequestId: {context.aws_request_id} Error: Runtime exited with error: signal: killed"
+        )
+        return _error_payload("Runtime.ExitError", message, None), "Unhandled"
     environ = os.environ
     # The handler's module is imported inside the scope too: Powertools and settings
     # objects read their environment variables at import time, as in a cold start.
     scope = environ.scoped if isinstance(environ, EnvironOverlay) else None
     try:
+        throttle = fault is not None and fault.kind == "throttle"
         with (
             function_logs.invocation(context),
             scope(_environment(spec, context)) if scope else contextlib.nullcontext(),
+            faults.throttling_first_call(fault) if throttle else contextlib.nullcontext(),
         ):
             result = _load_handler(spec)(event, context)
     except _HandlerError as exc:
         return _error_payload(exc.error_type, str(exc), exc), "Unhandled"
     except Exception as exc:
         return _error_payload(type(exc).__name__, str(exc), exc), "Unhandled"
+    if fault is not None and fault.kind == "timeout":
+        message = (
+            f"RequestId: {context.aws_request_id} Task timed out after {spec.timeout:.2f} seconds"
+        )
+        return _error_payload("Sandbox.Timedout", message, None), "Unhandled"
     try:
         return json.dumps(result).encode(), None
     except (TypeError, ValueError) as exc:
@@ -305,6 +318,7 @@ def _invoke(
 def install() -> None:
     """Patch moto's Lambda backend and give ``os.environ`` per-invocation overlays."""
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+    faults.install()
     if not isinstance(os.environ, EnvironOverlay):
         os.environ = EnvironOverlay(os.environ)  # type: ignore[assignment]  # noqa: B003
     function_logs.install()
@@ -321,5 +335,6 @@ def uninstall(timeout: float = 5.0) -> None:
     if isinstance(os.environ, EnvironOverlay):
         os.environ = os.environ.base  # type: ignore[assignment]  # noqa: B003
     function_logs.uninstall()
+    faults.uninstall()
     _registry.clear()
     _handlers.clear()

@@ -29,6 +29,14 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+    ResourceCondition,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: E501
+    StateTaskServiceCallback,
+)
+from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -114,10 +122,42 @@ def _send_task_failure(self: StepFunctionResponse) -> ActionResult:
     return EmptyResult()
 
 
+_original_stop = ParserExecution.stop
+
+
+def _stop(self: ParserExecution, stop_date: Any, error: str | None, cause: str | None) -> None:
+    """StopExecution makes the execution ABORTED at once, as on AWS (moto 5.2.1 reported
+    RUNNING until the interpreter thread next woke up, e.g. when a task token timed out)."""
+    _original_stop(self, stop_date, error, cause)
+    if self.exec_status == ExecutionStatus.RUNNING:
+        self.exec_status = ExecutionStatus.ABORTED
+        self.stop_date = stop_date
+
+
+_original_callback_eval_execution = StateTaskServiceCallback._eval_execution
+
+
+def _callback_eval_execution(self: StateTaskServiceCallback, env: Any) -> None:
+    """Every attempt of a ``waitForTaskToken`` task gets a new task token, as on AWS. moto
+    5.2.1 made one token per state entry, so a retried attempt (``Retry`` on
+    ``States.Timeout``) reused the token whose wait had already ended and timed out at once."""
+    context = env.states.context_object
+    retried = (context.context_object_data.get("State") or {}).get("RetryCount", 0)
+    if (
+        retried
+        and self._is_integration_pattern()
+        and ResourceCondition.WaitForTaskToken in self._supported_integration_patterns
+    ):
+        env.callback_pool_manager.add(context.update_task_token())
+    _original_callback_eval_execution(self, env)
+
+
 def _fix_moto_step_functions() -> None:
+    StateTaskServiceCallback._eval_execution = _callback_eval_execution  # type: ignore[method-assign,assignment]
     StateMachine.__deepcopy__ = _clone_for_execution  # type: ignore[attr-defined]
     StepFunctionsParserBackend.start_execution = _start_execution  # type: ignore[method-assign]
     StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
+    ParserExecution.stop = _stop  # type: ignore[method-assign]
 
 
 class LocalStack:

@@ -31,6 +31,9 @@ ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 DEFAULT_STACK_NAME = "model-rollout"
 RULE_EVENT_TYPES = ("EventBridgeRule", "CloudWatchEvent")
+# also deployed: Schedule (a scheduled rule; the local stack does not fire schedules) and
+# SNS (a Lambda subscription, delivered by rollout_local.extensions.sns_lambda)
+OTHER_EVENT_TYPES = ("Schedule", "SNS")
 
 
 class TemplateError(Exception):
@@ -343,6 +346,23 @@ class _Deployment:
         """SAM ``Events`` of rule type: one rule per event, targeting the owner."""
         for event_id, event in events.items():
             props = event.get("Properties", {})
+            if event.get("Type") == "SNS":
+                self.client("sns").subscribe(
+                    TopicArn=props["Topic"], Protocol="lambda", Endpoint=owner_arn
+                )
+                continue
+            if event.get("Type") == "Schedule":
+                enabled = props.get("Enabled", True) in (True, "true", "True")
+                scheduled = {"Id": f"{owner}{event_id}{kind}Target"[:64], "Arn": owner_arn}
+                if "Input" in props:
+                    scheduled["Input"] = props["Input"]
+                schedule = {
+                    "Name": props.get("Name") or self.name(f"{owner}{event_id}"),
+                    "ScheduleExpression": props["Schedule"],
+                    "State": props.get("State") or ("ENABLED" if enabled else "DISABLED"),
+                }
+                self.rule(f"{owner}{event_id}", schedule, [scheduled])
+                continue
             target: dict[str, Any] = {
                 "Id": props.get("Target", {}).get("Id", f"{owner}{event_id}{kind}Target")[:64],
                 "Arn": owner_arn,
@@ -565,6 +585,10 @@ def create_queue(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
 def create_bucket(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
     name = props.get("BucketName") or d.name(lid, 63).lower()
     d.client("s3").create_bucket(Bucket=name)
+    if "EventBridgeConfiguration" in props.get("NotificationConfiguration", {}):
+        d.client("s3").put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
     d.record(lid, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
 
 
@@ -626,7 +650,7 @@ def _unsupported(template: dict[str, Any]) -> list[str]:
             found.append(f"{lid} ({kind})")
             continue
         for event_id, event in (res.get("Properties", {}).get("Events") or {}).items():
-            if event.get("Type") not in RULE_EVENT_TYPES:
+            if event.get("Type") not in (*RULE_EVENT_TYPES, *OTHER_EVENT_TYPES):
                 found.append(f"{lid}.Events.{event_id} ({event.get('Type')} event)")
     return found
 

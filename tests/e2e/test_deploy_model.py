@@ -15,11 +15,16 @@ from rollout_local.workbench import Workbench, wait_until
 
 HAPPY_PATH = [
     "ResolvePolicy",
+    "AcquireEndpointLock",
+    "RecoverEndpoint",
+    "AwaitRecovery",
+    "FixedSetGate",
     "Validate",
     "Tag",
     "Deploy",
     "AwaitDeploy",
     "CreateAlarms",
+    "Strategy",
     "Watch",
     "Promote",
     "AwaitPromote",

@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "POWERTOOLS_DEV": "0",
     "DEPLOYMENTS_TABLE": DEPLOYMENTS_TABLE,
     "WAITERS_TABLE": "test-waiters",
+    "LOCKS_TABLE": "test-locks",
     "POLICY_PARAMETER_PREFIX": POLICY_PREFIX,
     "RESOURCE_PREFIX": RESOURCE_PREFIX,
     "ENDPOINT_WAIT_SECONDS": "900",
@@ -61,6 +62,7 @@ def mocked_aws() -> Iterator[RolloutWorld]:
             with mock_aws():
                 world = RolloutWorld()
                 world.create_deployments_table()
+                world.create_locks_table()
                 yield world
         finally:
             _reset_caches()
@@ -77,6 +79,21 @@ class RolloutWorld:
         self._groups: set[str] = set()
 
     # ------------------------------------------------------------------ state
+    def create_locks_table(self) -> None:
+        """As template.yaml's EndpointLocksTable."""
+        self.dynamodb.create_table(
+            TableName="test-locks",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "endpoint_name", "AttributeType": "S"},
+                {"AttributeName": "entry", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "endpoint_name", "KeyType": "HASH"},
+                {"AttributeName": "entry", "KeyType": "RANGE"},
+            ],
+        )
+
     def create_deployments_table(self) -> None:
         """As template.yaml's DeploymentsTable."""
         self.dynamodb.create_table(

@@ -94,7 +94,11 @@ class TestResolvePolicy:
         assert state["model_package_arn"] == arn and state["model_package_version"] == 1
         assert state["endpoint_name"] == ENDPOINT
         assert state["strategy"] == {"type": "all_at_once", "bake_seconds": 600}
-        assert state["limits"] == {"endpoint_wait_seconds": 900}
+        assert state["limits"] == {
+            "endpoint_wait_seconds": 900,
+            "lock_poll_seconds": 300,
+            "lock_lease_seconds": 172_800,
+        }
         assert state["approval"]["last_modified_time"] == "2026-03-01T10:00:00Z"
         assert state["previous"] is None
         assert state["policy"]["validation"]["min_value"] == 0.8

@@ -203,7 +203,9 @@ def test_finalize_cleans_up_prunes_and_records(world: RolloutWorld, monkeypatch:
 
     outcome = load_handler("finalize").lambda_handler(document, CONTEXT)
 
-    assert outcome == {"status": "PROMOTED", "error": None, "cause": None}
+    assert outcome["status"] == "PROMOTED" and outcome["error"] is outcome["cause"] is None
+    assert outcome["report_url"] is None  # no ReportsBucket in this test's environment
+    assert outcome["duration_seconds"] > 0  # since the approval event
     configs = {
         c["EndpointConfigName"] for c in world.sagemaker.list_endpoint_configs()["EndpointConfigs"]
     }

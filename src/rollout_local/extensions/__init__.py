@@ -11,6 +11,19 @@ docstrings state the AWS behaviour each implements:
   weighted routing, shadow copies, per-variant ``AWS/SageMaker`` metrics.
 - ``cloudwatch_alarms``: continuous alarm evaluation (incl. metric math), alarm state
   change events, ``SetAlarmState`` events.
+- ``cloudwatch_metric_data``: ``GetMetricData`` with percentile statistics (``p99``).
+- ``lambda_log_isolation``: Powertools log keys per invocation (one execution environment
+  runs one invocation at a time), although all functions share this process.
+- ``batch_transform``: transform jobs that run the local model over S3 input, with
+  ``DataProcessing`` (filters, join with the input) and transform job state change events.
+- ``async_inference``: ``InvokeEndpointAsync`` running the model on the S3 input in the
+  background, writing the output (or failure) to S3 and notifying the SNS topics.
+- ``sns_lambda``: SNS delivery to Lambda subscribers (the in-process handlers).
+- ``sfn_start_execution``: the ``states:startExecution`` task's documented parameter names
+  (``StateMachineArn``, ``Input``, ``Name``), which moto passed to boto3 unchanged.
+- ``data_capture``: ``DataCaptureConfig``: sampled requests and responses of production and
+  shadow variants written to S3 as SageMaker's JSON Lines capture files (one ``eventId``
+  per request, shared by its shadow copy).
 
 Later behaviours (data capture, async inference, batch transform, multi-model) are one
 more module each, added to ``MODULES``.
@@ -26,10 +39,17 @@ from collections.abc import Callable
 from types import ModuleType
 
 from rollout_local.extensions import (
+    async_inference,
+    batch_transform,
     cloudwatch_alarms,
+    cloudwatch_metric_data,
+    data_capture,
+    lambda_log_isolation,
     registry_events,
     runtime,
     sagemaker_endpoints,
+    sfn_start_execution,
+    sns_lambda,
 )
 from rollout_local.extensions._common import stop_all_timers
 
@@ -38,6 +58,13 @@ MODULES: tuple[ModuleType, ...] = (
     registry_events,
     runtime,
     cloudwatch_alarms,
+    cloudwatch_metric_data,
+    lambda_log_isolation,
+    batch_transform,
+    async_inference,
+    sns_lambda,
+    sfn_start_execution,
+    data_capture,
 )
 
 _installed = False

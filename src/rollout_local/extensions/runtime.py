@@ -38,6 +38,7 @@ import math
 import os
 import random
 import time
+import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -47,6 +48,7 @@ from moto.core.exceptions import ServiceException
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
+from rollout_local.extensions import data_capture
 from rollout_local.extensions._common import STATE_LOCK
 from rollout_local.extensions.sagemaker_endpoints import Deployment, VariantState, state_of
 from rollout_local.local_model import ModelInputError, ModelServerError, Prediction
@@ -158,8 +160,13 @@ def invoke(
     content_type: str | None,
     accept: str | None,
     target_variant: str | None,
+    inference_id: str | None = None,
 ) -> tuple[Prediction, str]:
-    """Invoke an endpoint in-process; returns (prediction, invoked variant) or raises."""
+    """Invoke an endpoint in-process; returns (prediction, invoked variant) or raises.
+
+    With a ``DataCaptureConfig``, a sampled request is captured for the production variant
+    and for each shadow copy under one ``eventId`` (``rollout_local.extensions.data_capture``).
+    """
     started = time.perf_counter()
     backend = sagemaker_backends[account_id][region]
     with STATE_LOCK:
@@ -176,13 +183,34 @@ def invoke(
         )
     variant = _pick(deployment.variants, target_variant, deployment.config_name)
     shadows = _shadow_copies(deployment, variant)
+    capturing = data_capture.sampled(deployment)
+    event_id = str(uuid.uuid4())
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+
+    def capture(variant_name: str, answer: Prediction | None) -> None:
+        if capturing and answer is not None and deployment.data_capture_config:
+            data_capture.record(
+                account_id,
+                endpoint_name,
+                variant_name,
+                deployment.data_capture_config,
+                event_id=event_id,
+                inference_id=inference_id,
+                request=raw,
+                request_type=content_type,
+                response=answer.body,
+                response_type=answer.content_type,
+            )
+
     prediction, code, message = _run(variant, body, content_type, accept)
+    capture(variant.name, prediction)
     latency = variant.instance.model.latency_ms
     overhead = max(1, int((time.perf_counter() - started) * 1_000_000))
     _publish(account_id, region, endpoint_name, variant, code, int(latency * 1000), overhead)
     for shadow in shadows:
         shadow_started = time.perf_counter()
-        _, shadow_code, _ = _run(shadow, body, content_type, accept)
+        shadow_prediction, shadow_code, _ = _run(shadow, body, content_type, accept)
+        capture(shadow.name, shadow_prediction)
         shadow_overhead = max(1, int((time.perf_counter() - shadow_started) * 1_000_000))
         _publish(
             account_id,
@@ -222,6 +250,7 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> TYPE_RESPONSE:
         headers.get("content-type"),
         headers.get("accept"),
         headers.get("x-amzn-sagemaker-target-variant"),
+        headers.get("x-amzn-sagemaker-inference-id"),
     )
     return (
         200,

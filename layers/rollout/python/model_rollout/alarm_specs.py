@@ -84,7 +84,7 @@ def alarm_specs(deployment: Deployment, resource_prefix: str) -> list[dict[str, 
         "EvaluationPeriods": policy.evaluation_periods,
         "DatapointsToAlarm": policy.evaluation_periods,
         "ComparisonOperator": "GreaterThanThreshold",
-        "TreatMissingData": "notBreaching",
+        "TreatMissingData": policy.treat_missing_data,
         "Tags": [
             {"Key": DEPLOYMENT_ID_TAG, "Value": deployment.deployment_id},
             {"Key": ENDPOINT_NAME_TAG, "Value": endpoint},

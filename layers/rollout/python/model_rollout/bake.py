@@ -36,6 +36,7 @@ class WatchRequest(BaseModel):
     endpoint_name: str
     alarm_names: list[str]
     bake_seconds: int | None = Field(default=None, ge=1)
+    model_package_arn: str | None = None  # for the step's logs
 
 
 def create_alarms(deployment: Deployment, *, alarms: Alarms, resource_prefix: str) -> AlarmSet:

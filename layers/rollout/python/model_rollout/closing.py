@@ -14,10 +14,18 @@ from model_rollout.adapters.waiters import Waiters
 from model_rollout.alarm_specs import created_alarm_names
 from model_rollout.deployment import Deployment, Outcome, StepFailure
 from model_rollout.expectation import describe_state
+from model_rollout.experiments import is_verdict, verdict_outcome
+from model_rollout.reports import ReportPublisher, account_for
 
 DEPLOYMENT_ID_TAG = "rollout:deployment-id"
 ENDPOINT_NAME_TAG = "rollout:endpoint-name"
 PACKAGE_ARN_TAG = "rollout:model-package-arn"
+
+
+class LockReleaser(Protocol):
+    """``model_rollout.endpoint_lock.EndpointLocks`` as the final steps use it."""
+
+    def release(self, endpoint: str | None, deployment_id: str) -> Any: ...
 
 
 class Records(Protocol):
@@ -164,6 +172,8 @@ def finalize(
     records: Records,
     resource_prefix: str,
     retained_releases: int,
+    reports: ReportPublisher | None = None,
+    locks: LockReleaser | None = None,
 ) -> Outcome:
     """The new model serves all traffic: clean up the bake, prune old releases, record."""
     cleanup = _clean_bake(
@@ -176,8 +186,19 @@ def finalize(
     details = cleanup.as_details()
     if deployment.release is not None:
         details["endpoint_config_name"] = deployment.release.final_config_name
+    outcome = account_for(
+        Outcome(status="PROMOTED"),
+        reports,
+        deployment_id=deployment.deployment_id,
+        execution_arn=deployment.execution_arn,
+        endpoint_name=deployment.endpoint_name,
+        started=deployment.approval.event_time,
+        details=details,
+    )
     records.finish(deployment.deployment_id, "PROMOTED", details=details)
-    return Outcome(status="PROMOTED")
+    if locks is not None:  # the next deployment of the endpoint may start
+        locks.release(deployment.endpoint_name, deployment.deployment_id)
+    return outcome
 
 
 # ---------------------------------------------------------------------- rolled back
@@ -218,6 +239,8 @@ def finish_rollback(
     endpoints: EndpointReader,
     records: Records,
     resource_prefix: str,
+    reports: ReportPublisher | None = None,
+    locks: LockReleaser | None = None,
 ) -> Outcome:
     """Clean up the bake and state how the rollback ended and why it happened."""
     cleanup = _clean_bake(
@@ -243,6 +266,9 @@ def finish_rollback(
         )
         details["rollback_failure"] = deployment.rollback_failure.model_dump(mode="json")
         outcome = Outcome(status="ROLLBACK_FAILED", error="RollbackFailed", cause=cause)
+    elif deployment.failure is not None and is_verdict(deployment.failure.Error):
+        # an experiment's verdict kept the serving model (model_rollout.experiments)
+        outcome = verdict_outcome(deployment, error_message(deployment.failure))
     else:
         serving = (
             f"config {deployment.previous.endpoint_config_name} serves endpoint {name} again"
@@ -252,6 +278,15 @@ def finish_rollback(
         outcome = Outcome(
             status="ROLLED_BACK", error="RolledBack", cause=f"{reason}. Rolled back: {serving}"
         )
+    account_for(
+        outcome,
+        reports,
+        deployment_id=deployment.deployment_id,
+        execution_arn=deployment.execution_arn,
+        endpoint_name=name,
+        started=deployment.approval.event_time,
+        details=details,
+    )
     records.finish(
         deployment.deployment_id,
         outcome.status,
@@ -259,4 +294,6 @@ def finish_rollback(
         cause=outcome.cause,
         details=details,
     )
+    if locks is not None:  # the next deployment of the endpoint may start
+        locks.release(deployment.endpoint_name, deployment.deployment_id)
     return outcome

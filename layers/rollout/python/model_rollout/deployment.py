@@ -43,6 +43,10 @@ class ServingState(Part):
 
 class Limits(Part):
     endpoint_wait_seconds: int = Field(ge=1)
+    # how long AcquireEndpointLock waits before it checks a holder's liveness again
+    lock_poll_seconds: int = Field(default=300, ge=1)
+    # the longest the deployment may hold the endpoint's lock (model_rollout.endpoint_lock)
+    lock_lease_seconds: int = Field(default=172_800, ge=1)
 
 
 class Approval(Part):
@@ -62,9 +66,24 @@ class GateResult(Part):
     passed: bool
 
 
+class FixedSetResult(Part):
+    """The gate on the fixed validation set (model_rollout.fixed_set): the policy's metric
+    computed from batch transforms of the candidate and of the serving model."""
+
+    dataset: str
+    metric: str
+    records: int
+    candidate_value: float
+    baseline_value: float | None = None
+    candidate_job: str | None = None
+    baseline_job: str | None = None
+    passed: bool
+
+
 class ValidationResult(Part):
     gate: GateResult
     lineage: dict[str, str]
+    fixed_set: FixedSetResult | None = None
 
 
 class Release(Part):
@@ -76,6 +95,9 @@ class Release(Part):
     final_config_name: str
     tags: dict[str, str]
     previous_variant_name: str | None = None
+    # shadow strategy: production (blue) plus the candidate as a shadow variant, with data
+    # capture on both (model_rollout.shadow)
+    shadow_config_name: str | None = None
 
 
 class Expectation(Part):
@@ -95,6 +117,24 @@ class EndpointChange(Part):
     expect: Expectation
 
 
+class TrafficStep(Part):
+    """One traffic step of a progressive strategy (``$.step``; model_rollout.progressive)."""
+
+    index: int = Field(ge=0)  # 0-based
+    count: int = Field(ge=1)
+    percent: float  # the new variant's share of traffic, in percent
+    weights: dict[str, float]  # the traffic shares asked of the endpoint
+    expect: Expectation
+    bake_seconds: int = Field(ge=1)  # the step's watch
+    watch_seconds: int = Field(ge=1)  # the next watch: the bake, or a low-traffic hold
+    started_at: float  # epoch seconds: when the shift was asked for (the step's window)
+    held_seconds: int = 0
+    verdict: Literal["watching", "hold", "pass"] = "watching"
+    last: bool
+    invocations: int | None = None  # of the new variant in the step, once checked
+    min_invocations: int = 0
+
+
 class AlarmSet(Part):
     alarm_names: list[str]
     created_alarm_names: list[str] = Field(default_factory=list)
@@ -110,9 +150,21 @@ class StepFailure(BaseModel):
 
 
 class Outcome(Part):
-    status: Literal["PROMOTED", "ROLLED_BACK", "ROLLBACK_FAILED", "FAILED"]
+    status: Literal[
+        "PROMOTED",
+        "ROLLED_BACK",
+        "ROLLBACK_FAILED",
+        "FAILED",
+        # experiment verdicts that keep the serving model (model_rollout.experiments)
+        "SHADOW_REJECTED",
+        "SHADOW_COMPLETED",
+        "INCUMBENT_KEPT",
+    ]
     error: str | None = None
     cause: str | None = None
+    # where the deployment report was written, and approval-to-end seconds (model_rollout.reports)
+    report_url: str | None = None
+    duration_seconds: float | None = None
 
 
 class Deployment(BaseModel):
@@ -143,3 +195,12 @@ class Deployment(BaseModel):
     rollback_failure: StepFailure | None = None
     endpoint: dict[str, Any] | None = None
     bake: dict[str, Any] | None = None
+    # the FixedSetTransforms runs (candidate, baseline) read by Validate
+    fixed_set_runs: list[dict[str, Any]] | None = None
+    step: TrafficStep | None = None
+    operator_decision: dict[str, Any] | None = None
+    # the shadow comparison (CompareShadow) and the A/B evaluation (EvaluateAB)
+    shadow: dict[str, Any] | None = None
+    ab: dict[str, Any] | None = None
+    # autoscaling registrations of the new and the previous variant (model_rollout.variant_scaling)
+    scaling: dict[str, Any] | None = None

@@ -20,6 +20,7 @@ from model_rollout.expectation import (
     shares,
     weights_of,
 )
+from model_rollout.progressive import initial_shares
 
 LINEAGE_PREFIX = "rollout:"
 
@@ -86,10 +87,17 @@ def deploy(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
             "Approve the version again to deploy to it."
         )
 
-    if release.bake_config_name in _targets(described):  # a retried update
-        return EndpointChange(
-            action="update", expect=_all_on(release.bake_config_name, release.variant_name)
-        )
+    # all_at_once: green takes all traffic; canary/linear/ab: green provisioned at weight 0;
+    # shadow: blue keeps all traffic, green is its shadow (model_rollout.shadow)
+    target = release.bake_config_name
+    if deployment.strategy.type == "shadow" and release.shadow_config_name:
+        target = release.shadow_config_name
+    expect = Expectation(
+        endpoint_config_name=target,
+        weights=initial_shares(release, deployment.strategy),
+    )
+    if target in _targets(described):  # a retried update
+        return EndpointChange(action="update", expect=expect)
     status = _status(described)
     if status != "InService":
         raise EndpointConflict(
@@ -98,17 +106,16 @@ def deploy(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
             "(or repair it) and approve the version again."
         )
     config = described.get("EndpointConfigName")
-    if config != previous.endpoint_config_name:
+    # after an accepted shadow comparison the follow-up starts from the shadow config
+    if config != previous.endpoint_config_name and config != release.shadow_config_name:
         raise EndpointConflict(
             f"endpoint {name} serves config {config}, but this release was prepared against "
             f"{previous.endpoint_config_name}: the endpoint changed since the deployment "
             "started; nothing was changed. Approve the version again."
         )
-    endpoints.update(name, release.bake_config_name)
+    endpoints.update(name, target)
     endpoints.add_tags(described["EndpointArn"], release.tags)
-    return EndpointChange(
-        action="update", expect=_all_on(release.bake_config_name, release.variant_name)
-    )
+    return EndpointChange(action="update", expect=expect)
 
 
 # ---------------------------------------------------------------------- promote
@@ -133,7 +140,13 @@ def promote(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
 
 def _ours(deployment: Deployment) -> set[str]:
     release = deployment.release
-    return {release.bake_config_name, release.final_config_name} if release else set()
+    if release is None:
+        return set()
+    return {
+        c
+        for c in (release.bake_config_name, release.final_config_name, release.shadow_config_name)
+        if c
+    }
 
 
 def rollback(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:

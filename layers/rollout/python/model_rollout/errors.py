@@ -70,3 +70,43 @@ class Throttled(RolloutError):
 
 class EndpointConflict(RolloutError):
     """The endpoint is not in the state the release was prepared against; nothing changed."""
+
+
+class LowTraffic(RolloutError):
+    """A traffic step ended with fewer invocations of the new variant than the policy's
+    ``min_invocations`` (after holding as long as the policy allows, when it holds)."""
+
+
+class ApprovalTimedOut(RolloutError):
+    """No operator decision arrived within the policy's ``require_approval.timeout_seconds``."""
+
+
+class NoDecisionPending(RolloutError):
+    """An operator's promote/abort/approve found no waiting step of that deployment to decide."""
+
+
+class ShadowRejected(RolloutError):
+    """The shadow comparison failed a policy threshold: the cause names the comparison, its
+    value and its threshold; the shadow variant was removed, the endpoint is as before."""
+
+
+class ABIncumbentKept(RolloutError):
+    """An A/B test ended with a verdict that keeps the incumbent (``incumbent_wins``,
+    ``inconclusive``, ``insufficient_data`` or ``invalid_srm``); the challenger was removed."""
+
+
+# --- inference beyond real-time (batch transform, asynchronous inference) -------------
+
+
+class InvalidBatchRequest(RolloutError):
+    """A batch transform request (or the S3 event / schedule that started it) is malformed,
+    or names no model; nothing was created."""
+
+
+class TransformFailed(RolloutError):
+    """The transform job ended Failed or Stopped; the cause carries its FailureReason."""
+
+
+class AsyncRequestRefused(RolloutError):
+    """An asynchronous inference request was refused (input over 1 GB, outside the allowed
+    buckets, missing, or the endpoint is not asynchronous); nothing was invoked."""

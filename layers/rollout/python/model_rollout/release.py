@@ -18,7 +18,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from model_rollout.deployment import ServingState, VariantRef
-from model_rollout.policy import Policy
+from model_rollout.policy import Policy, Strategy
 
 MAX_NAME = 63
 _NOT_NAME = re.compile(r"[^a-zA-Z0-9-]+")
@@ -74,6 +74,14 @@ def release_names(
     )
 
 
+def shadow_config_name(names: ReleaseNames) -> str:
+    """The shadow strategy's config: ``<base>-<tail>-shadow`` (at most 63 characters)."""
+    tail = names.variant_name
+    base = names.model_name[: -(len(tail) + 1)]
+    base = base[: MAX_NAME - len(f"-{tail}-shadow")].rstrip("-") or "release"
+    return f"{base}-{tail}-shadow"
+
+
 class ReleasePlan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -81,6 +89,10 @@ class ReleasePlan(BaseModel):
     final_variants: list[VariantRef]
     bake_variants: list[VariantRef]
     previous_variant_name: str | None = None
+    # shadow strategy (model_rollout.shadow): blue alone in production, green as its shadow
+    shadow_config_name: str | None = None
+    shadow_production: list[VariantRef] = []
+    shadow_variants: list[VariantRef] = []
 
 
 def plan_release(
@@ -91,8 +103,17 @@ def plan_release(
     policy: Policy,
     previous: ServingState | None,
     resource_prefix: str,
+    strategy: Strategy | None = None,
 ) -> ReleasePlan:
+    """``strategy`` (default: the policy's) decides the bake config's starting weights: a
+    progressive strategy (canary, linear) provisions green at weight 0 and leaves all
+    traffic on blue until its first step."""
     blue = previous.primary_variant() if previous is not None else None
+    chosen = strategy or policy.strategy
+    # a shadow deployment's bake config is its follow-up strategy's (all_at_once if none)
+    bake_strategy = getattr(chosen, "then", None) if chosen.type == "shadow" else chosen
+    # canary, linear and ab provision green at weight 0; traffic moves at their first step
+    gradual = bake_strategy is not None and bake_strategy.type in ("canary", "linear", "ab")
     names = release_names(
         deployment_id=deployment_id,
         endpoint_name=endpoint_name,
@@ -112,13 +133,25 @@ def plan_release(
     blue_at_zero = VariantRef(
         variant_name=blue.variant_name,
         model_name=blue.model_name,
-        weight=0.0,
+        weight=1.0 if gradual else 0.0,
         instance_type=blue.instance_type or policy.instance_type,
         instance_count=blue.instance_count or policy.instance_count,
     )
+    green_at_start = green.model_copy(update={"weight": 0.0}) if gradual else green
+    shadow: dict[str, object] = {}
+    if chosen.type == "shadow":
+        # SageMaker copies to a shadow variant the share of requests given by its weight
+        # relative to the production variant's
+        sample = float(getattr(chosen, "sample_percent", 100.0)) / 100.0
+        shadow = {
+            "shadow_config_name": shadow_config_name(names),
+            "shadow_production": [blue_at_zero.model_copy(update={"weight": 1.0})],
+            "shadow_variants": [green.model_copy(update={"weight": sample})],
+        }
     return ReleasePlan(
         names=names,
         final_variants=[green],
-        bake_variants=[green, blue_at_zero],
+        bake_variants=[green_at_start, blue_at_zero],
         previous_variant_name=blue.variant_name,
+        **shadow,  # type: ignore[arg-type]
     )

@@ -20,6 +20,14 @@ class Settings:
     retained_releases: int
     endpoint_wait_seconds: int
     sagemaker_execution_role_arn: str
+    reports_bucket: str = ""
+    # endpoint locks (model_rollout.endpoint_lock) and allowed event origins (event_origin)
+    locks_table: str = "model-rollout-locks"
+    lock_poll_seconds: int = 300
+    lock_lease_seconds: int = 172_800
+    allowed_event_accounts: tuple[str, ...] = ()
+    stack_account: str = ""
+    stack_region: str = ""
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -35,6 +43,15 @@ class Settings:
                 "SAGEMAKER_EXECUTION_ROLE_ARN",
                 "arn:aws:iam::123456789012:role/model-rollout-sagemaker",
             ),
+            reports_bucket=env.get("REPORTS_BUCKET", ""),
+            locks_table=env.get("LOCKS_TABLE", "model-rollout-locks"),
+            lock_poll_seconds=int(env.get("ENDPOINT_LOCK_POLL_SECONDS", "300")),
+            lock_lease_seconds=int(env.get("ENDPOINT_LOCK_LEASE_SECONDS", "172800")),
+            allowed_event_accounts=tuple(
+                a.strip() for a in env.get("ALLOWED_EVENT_ACCOUNTS", "").split(",") if a.strip()
+            ),
+            stack_account=env.get("STACK_ACCOUNT_ID", ""),
+            stack_region=env.get("STACK_REGION", ""),
         )
 
 

@@ -27,6 +27,7 @@ class AwaitRequest(BaseModel):
     deployment_id: str
     endpoint_name: str
     expect: Expectation
+    model_package_arn: str | None = None  # for the step's logs
 
 
 def release_waiter(

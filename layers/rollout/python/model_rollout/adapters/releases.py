@@ -156,25 +156,46 @@ class Releases(LazyClient):
         return True
 
     def create_endpoint_config(
-        self, config_name: str, variants: Sequence[VariantRef], tags: Mapping[str, str]
+        self,
+        config_name: str,
+        variants: Sequence[VariantRef],
+        tags: Mapping[str, str],
+        async_inference_config: Mapping[str, Any] | None = None,
+        *,
+        shadow_variants: Sequence[VariantRef] = (),
+        data_capture_config: Mapping[str, Any] | None = None,
     ) -> bool:
-        """CreateEndpointConfig; ``False`` if it already existed (a retry)."""
-        production_variants = [
-            {
+        """CreateEndpointConfig; ``False`` if it already existed (a retry). The shadow
+        strategy adds ``ShadowProductionVariants`` and a ``DataCaptureConfig``."""
+
+        def spec(v: VariantRef) -> dict[str, Any]:
+            return {
                 "VariantName": v.variant_name,
                 "ModelName": v.model_name,
                 "InitialInstanceCount": v.instance_count or 1,
                 "InitialVariantWeight": float(v.weight),
                 **({"InstanceType": v.instance_type} if v.instance_type else {}),
             }
-            for v in variants
-        ]
+
+        production_variants = [spec(v) for v in variants]
+        extra: dict[str, Any] = {}
+        if shadow_variants:
+            extra["ShadowProductionVariants"] = [spec(v) for v in shadow_variants]
+        if data_capture_config:
+            extra["DataCaptureConfig"] = dict(data_capture_config)
         try:
             with throttling_as(f"CreateEndpointConfig {config_name}"):
                 self.client.create_endpoint_config(
                     EndpointConfigName=config_name,
                     ProductionVariants=production_variants,
                     Tags=as_aws_tags(tags),
+                    # mode async (model_rollout.async_inference)
+                    **(
+                        {"AsyncInferenceConfig": dict(async_inference_config)}
+                        if async_inference_config
+                        else {}
+                    ),
+                    **extra,
                 )
         except ClientError as error:
             if _already_exists(error):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from model_rollout.adapters.releases import Releases
+from model_rollout.async_inference import async_inference_config
 from model_rollout.deployment import Deployment, Release
 from model_rollout.errors import ValidationFailed
 from model_rollout.lineage import lineage_tags
 from model_rollout.release import plan_release
 from model_rollout.settings import settings
+from model_rollout.shadow import shadow_data_capture
 
 
 def release_tags(deployment: Deployment) -> dict[str, str]:
@@ -37,13 +39,24 @@ def prepare_release(
         policy=deployment.policy,
         previous=deployment.previous,
         resource_prefix=resource_prefix or settings().resource_prefix,
+        strategy=deployment.strategy,
     )
     names = plan.names
     tags = release_tags(deployment)
     releases.create_model(names.model_name, deployment.model_package_arn, tags)
-    releases.create_endpoint_config(names.final_config_name, plan.final_variants, tags)
+    # mode async: both configs carry the AsyncInferenceConfig (model_rollout.async_inference)
+    mode = async_inference_config(deployment.policy)
+    releases.create_endpoint_config(names.final_config_name, plan.final_variants, tags, mode)
     if names.bake_config_name != names.final_config_name:
-        releases.create_endpoint_config(names.bake_config_name, plan.bake_variants, tags)
+        releases.create_endpoint_config(names.bake_config_name, plan.bake_variants, tags, mode)
+    if plan.shadow_config_name is not None:  # shadow strategy (model_rollout.shadow)
+        releases.create_endpoint_config(
+            plan.shadow_config_name,
+            plan.shadow_production,
+            tags,
+            shadow_variants=plan.shadow_variants,
+            data_capture_config=shadow_data_capture(deployment.strategy, deployment.endpoint_name),
+        )
     return Release(
         model_name=names.model_name,
         variant_name=names.variant_name,
@@ -51,4 +64,5 @@ def prepare_release(
         final_config_name=names.final_config_name,
         tags=tags,
         previous_variant_name=plan.previous_variant_name,
+        shadow_config_name=plan.shadow_config_name,
     )

@@ -19,8 +19,10 @@ from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.releases import Releases
 from model_rollout.approval import describe_raw_event
 from model_rollout.deployment import Outcome
+from model_rollout.endpoint_lock import EndpointLocks
 from model_rollout.errors import Throttled
 from model_rollout.release import release_names
+from model_rollout.reports import ReportPublisher, ReportWriter, account_for, started_at
 from model_rollout.settings import settings
 
 log = Logger(child=True)
@@ -44,6 +46,8 @@ class RecordFailureRequest(BaseModel):
 class RecordFailureServices:
     records: DeploymentRecords = field(default_factory=DeploymentRecords)
     releases: Releases = field(default_factory=Releases)
+    reports: ReportPublisher | None = field(default_factory=ReportWriter)
+    locks: EndpointLocks | None = field(default_factory=EndpointLocks)
 
 
 def clean_cause(error: str, cause: Any) -> str:
@@ -86,7 +90,7 @@ def _release_candidates(
             models.append(release["model_name"])
         configs.extend(
             release[key]
-            for key in ("bake_config_name", "final_config_name")
+            for key in ("bake_config_name", "final_config_name", "shadow_config_name")
             if isinstance(release.get(key), str)
         )
     if (
@@ -169,6 +173,15 @@ def record_failure(
             details["cleanup"] = {"errors": [f"{type(failure).__name__}: {failure}"]}
     else:
         details.update(describe_raw_event(state))
+    outcome = account_for(
+        Outcome(status="FAILED", error=error, cause=cause),
+        services.reports if deployment_id else None,
+        deployment_id=deployment_id,
+        execution_arn=request.execution_arn,
+        endpoint_name=str(state["endpoint_name"]) if is_document else None,
+        started=started_at(state),
+        details=details,
+    )
     if deployment_id:
         try:
             services.records.finish(
@@ -178,5 +191,14 @@ def record_failure(
             raise
         except Exception:
             log.exception("recording the failure failed", extra={"deployment_id": deployment_id})
+    if is_document and deployment_id and services.locks is not None:
+        try:  # a dead holder is also detected by the next deployment; never fail here
+            services.locks.release(str(state["endpoint_name"]), deployment_id)
+        except Throttled:
+            raise
+        except Exception:
+            log.exception(
+                "releasing the endpoint lock failed", extra={"deployment_id": deployment_id}
+            )
     log.info("deployment failed", extra={"error": error, "cause": cause, "details": details})
-    return Outcome(status="FAILED", error=error, cause=cause)
+    return outcome

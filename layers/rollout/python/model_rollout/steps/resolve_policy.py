@@ -1,7 +1,8 @@
 """ResolvePolicy: an approval event becomes the deployment document.
 
-Parse the event, claim the approval (exactly once), load the group's policy, apply a
-permitted strategy override, find what serves the endpoint now, record the start.
+Parse the event, check where it comes from, load the group's policy, apply a permitted
+strategy override, claim the approval (exactly once; only valid input writes anything), find
+what serves the endpoint now, record the start.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from model_rollout.adapters.releases import Releases
 from model_rollout.approval import APPROVED, parse_approval_event
 from model_rollout.deployment import Deployment, Limits
 from model_rollout.errors import DuplicateDelivery, InvalidEvent, InvalidPolicy
+from model_rollout.event_origin import check_origin
 from model_rollout.policy import Policy, Strategy, parse_strategy_override
 from model_rollout.settings import settings
 
@@ -57,13 +59,13 @@ def effective_strategy(policy: Policy, package: ModelPackage, *, group: str) -> 
 
 def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deployment:
     approved = parse_approval_event(request.event)
-    if not services.records.claim_approval(approved.dedup_key, request.deployment_id):
-        holder = services.records.claim_holder(approved.dedup_key) or "another deployment"
-        raise DuplicateDelivery(
-            f"the approval of {approved.model_package_arn} "
-            f"(at {approved.last_modified_time or approved.event_time}) already started "
-            f"deployment {holder}; this delivery (event {approved.event_id}) is ignored"
-        )
+    config = settings()
+    check_origin(
+        request.event,
+        allowed_accounts=config.allowed_event_accounts,
+        stack_account=config.stack_account,
+        stack_region=config.stack_region,
+    )
     group = approved.model_package_group
     policy = services.policies.load(group)
     package = services.registry.describe(approved.model_package_arn)
@@ -74,6 +76,14 @@ def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deploy
             "the deployment started"
         )
     strategy = effective_strategy(policy, package, group=group)
+    # Claimed only once the input proved valid: bad input writes nothing.
+    if not services.records.claim_approval(approved.dedup_key, request.deployment_id):
+        holder = services.records.claim_holder(approved.dedup_key) or "another deployment"
+        raise DuplicateDelivery(
+            f"the approval of {approved.model_package_arn} "
+            f"(at {approved.last_modified_time or approved.event_time}) already started "
+            f"deployment {holder}; this delivery (event {approved.event_id}) is ignored"
+        )
     previous = services.releases.serving_state(policy.endpoint_name)
     deployment = Deployment(
         deployment_id=request.deployment_id,
@@ -84,7 +94,11 @@ def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deploy
         endpoint_name=policy.endpoint_name,
         policy=policy,
         strategy=strategy,
-        limits=Limits(endpoint_wait_seconds=settings().endpoint_wait_seconds),
+        limits=Limits(
+            endpoint_wait_seconds=settings().endpoint_wait_seconds,
+            lock_poll_seconds=settings().lock_poll_seconds,
+            lock_lease_seconds=settings().lock_lease_seconds,
+        ),
         approval=approved.approval(),
         previous=previous,
     )

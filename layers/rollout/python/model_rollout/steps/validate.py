@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from model_rollout import gate
+from model_rollout import fixed_set, gate
 from model_rollout.adapters.registry import ModelRegistry
+from model_rollout.adapters.transforms import Transforms
 from model_rollout.deployment import Deployment, ValidationResult
 from model_rollout.errors import ModelPackageNotFound
 from model_rollout.lineage import required_lineage
@@ -13,7 +14,9 @@ from model_rollout.lineage import required_lineage
 log = Logger(child=True)
 
 
-def validate(deployment: Deployment, registry: ModelRegistry) -> ValidationResult:
+def validate(
+    deployment: Deployment, registry: ModelRegistry, transforms: Transforms | None = None
+) -> ValidationResult:
     package = registry.describe(deployment.model_package_arn)
     lineage = required_lineage(
         package.customer_metadata,
@@ -48,4 +51,6 @@ def validate(deployment: Deployment, registry: ModelRegistry) -> ValidationResul
         baseline_report=baseline_report,
         baseline_model_package_arn=baseline_arn,
     )
-    return ValidationResult(gate=result, lineage=lineage)
+    # the policy's fixed validation set: computed values, not reported ones (fixed_set.py)
+    fixed = fixed_set.evaluate(deployment, transforms or Transforms())
+    return ValidationResult(gate=result, lineage=lineage, fixed_set=fixed)

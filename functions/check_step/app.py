@@ -1,0 +1,39 @@
+"""CheckStep: a traffic step's watch ended without an alarm; the low-traffic guard decides.
+
+Input: the deployment document with $.step. Output ($.step): the step with its verdict
+(``pass`` or ``hold``); ``LowTraffic`` when it fails. See ``model_rollout.progressive``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.variant_metrics import VariantMetrics
+from model_rollout.deployment import Deployment
+from model_rollout.progressive import check_step
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+variant_metrics = VariantMetrics()  # the client is created on first use
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    step = check_step(event, metrics=variant_metrics)
+    logger.info("traffic step checked", extra={"step": step.model_dump(mode="json")})
+    metrics.add_metric(
+        name="TrafficStepsHeld" if step.verdict == "hold" else "TrafficStepsPassed",
+        unit=MetricUnit.Count,
+        value=1,
+    )
+    return step.model_dump(mode="json")

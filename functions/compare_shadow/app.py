@@ -1,0 +1,42 @@
+"""CompareShadow: the shadow window ended; compare the candidate with production.
+
+Input: the deployment document (strategy ``shadow``, ``$.shadow.started_at``). Output
+($.shadow): the verdict (``accepted``/``rejected``), the cause, the checks and the S3
+locations of the JSON report and its Markdown summary. See ``model_rollout.shadow``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.captures import CaptureStore
+from model_rollout.adapters.experiment_metrics import ExperimentMetrics
+from model_rollout.deployment import Deployment
+from model_rollout.shadow import compare_shadow
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+store = CaptureStore()  # clients are created on first use
+experiment_metrics = ExperimentMetrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    result = compare_shadow(event, captures=store, metrics=experiment_metrics, reports=store)
+    logger.info("shadow compared", extra={"shadow": result})
+    metrics.add_metric(
+        name="ShadowAccepted" if result["verdict"] == "accepted" else "ShadowRejected",
+        unit=MetricUnit.Count,
+        value=1,
+    )
+    return result

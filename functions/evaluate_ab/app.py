@@ -1,0 +1,39 @@
+"""EvaluateAB: the A/B test's window ended; the statistics decide.
+
+Input: the deployment document (strategy ``ab``, ``$.step`` from StartAB). Output ($.ab):
+per-variant counts and intervals, lift, p-value, sample-ratio-mismatch test and the
+verdict (``challenger_wins``, ``incumbent_wins``, ``inconclusive``, ``insufficient_data``,
+``invalid_srm``, or ``extend`` once for too little data). See ``model_rollout.ab``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.ab import evaluate_ab
+from model_rollout.adapters.ab_results import ABResults
+from model_rollout.adapters.experiment_metrics import ExperimentMetrics
+from model_rollout.deployment import Deployment
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+outcomes = ExperimentMetrics()  # clients are created on first use
+results = ABResults()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=Deployment)
+def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
+    result = evaluate_ab(event, outcomes=outcomes, results=results)
+    logger.info("A/B test evaluated", extra={"ab": result})
+    metrics.add_metric(name=f"ABVerdict_{result['verdict']}", unit=MetricUnit.Count, value=1)
+    return result

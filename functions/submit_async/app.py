@@ -1,0 +1,34 @@
+"""SubmitAsync: S3 inputs to an asynchronous endpoint (InvokeEndpointAsync), each request
+recorded. Input: {"endpoint_name", "inputs": [{"s3_uri", "content_type", "accept"?,
+"request_id"?}]}. Inputs over 1 GB, outside the allowed buckets or missing refuse the whole
+submission (AsyncRequestRefused); nothing is invoked then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime
+from model_rollout.async_inference import SubmitRequest, submit
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+runtime = AsyncRuntime()  # adapters create their clients on first use
+requests = AsyncRequests()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=SubmitRequest)
+def lambda_handler(event: SubmitRequest, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(endpoint_name=event.endpoint_name)
+    records = submit(event, runtime=runtime, requests=requests)
+    logger.info("async requests submitted", extra={"request_ids": [r.request_id for r in records]})
+    metrics.add_metric(name="AsyncRequestsSubmitted", unit=MetricUnit.Count, value=len(records))
+    return {"requests": [r.model_dump(mode="json", exclude_none=True) for r in records]}

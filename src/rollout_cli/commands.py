@@ -1,0 +1,626 @@
+"""The operator commands: deployments, show, watch, promote, abort, approve, rollback,
+lineage, report, diagram. Each works against AWS (``--profile``/``--region``) or the local
+stack (``--local`` / ``--endpoint-url`` / ``AWS_ENDPOINT_URL``), and prints JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from rollout_cli.context import DEFAULT_STACK, CliError, Context
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _console() -> Console:
+    """stdout, as wide as the terminal (or ``COLUMNS``) is at the time of the command."""
+    return Console()
+
+
+Local = Annotated[
+    bool,
+    typer.Option("--local", help="The local stack: http://127.0.0.1:4566 (or --endpoint-url)."),
+]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="AWS API endpoint URL."),
+]
+Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile.")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region.")]
+StackName = Annotated[
+    str, typer.Option("--stack-name", help="CloudFormation stack of model-rollout.")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")]
+Deployment = Annotated[
+    str, typer.Argument(help="Deployment id (execution name), execution ARN or unique prefix.")
+]
+
+STATUS_STYLES = {
+    "succeeded": "green",
+    "caught": "yellow",
+    "failed": "red",
+    "running": "cyan",
+    "not reached": "dim",
+    "PROMOTED": "green",
+    "SUCCEEDED": "green",
+    "RUNNING": "cyan",
+    "ROLLED_BACK": "yellow",
+    "FAILED": "red",
+    "ROLLBACK_FAILED": "red bold",
+    "OK": "green",
+    "ALARM": "red bold",
+    "INSUFFICIENT_DATA": "dim",
+}
+
+
+def _ctx(
+    local: bool, endpoint_url: str | None, profile: str | None, region: str | None, stack: str
+) -> Context:
+    return Context.create(
+        local=local, endpoint_url=endpoint_url, profile=profile, region=region, stack_name=stack
+    )
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Problems an operator can act on: one line, exit 1 (no traceback)."""
+    try:
+        yield
+    except CliError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    except (ClientError, BotoCoreError) as error:
+        err.print(f"[red]AWS error:[/red] {error}")
+        raise typer.Exit(1) from error
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _styled(value: Any) -> Text:
+    text = "" if value is None else str(value)
+    return Text(text, style=STATUS_STYLES.get(text, ""))
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    value = float(value)
+    return f"{value:.1f}s" if value < 120 else f"{value / 60:.1f}m"
+
+
+# ---------------------------------------------------------------------- deployments
+
+
+def deployments(
+    endpoint: Annotated[str | None, typer.Option("--endpoint", help="Only this endpoint.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Deployments, newest first: endpoint, version, strategy, status, duration, outcome."""
+    console = _console()
+    from rollout_cli.views import list_deployments, strategy_text
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        rows = list_deployments(ctx, endpoint=endpoint, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"deployments ({ctx.deployments_table})", header_style="bold")
+    for column in (
+        "deployment",
+        "endpoint",
+        "model version",
+        "strategy",
+        "status",
+        "started",
+        "duration",
+        "outcome",
+        "reason",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["deployment_id"][:13] + ("…" if len(row["deployment_id"]) > 13 else ""),
+            row["endpoint"],
+            row["model_version"],
+            strategy_text(row["strategy"]),
+            _styled(row["status"]),
+            (row["started"] or "")[:19].replace("T", " "),
+            _seconds(row["seconds"]),
+            row["outcome"],
+            (row["reason"] or "")[:100],
+        )
+    console.print(table)
+
+
+# ---------------------------------------------------------------------- show
+
+
+def show(
+    deployment: Deployment,
+    io: Annotated[bool, typer.Option("--io", help="Each state's input and output.")] = False,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """The execution, like the console's view: each state's status and duration, the error."""
+    console = _console()
+    from rollout_cli.views import execution_view
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        view = execution_view(ctx, deployment, io=io)
+    if as_json:
+        _print_json(view)
+        return
+    console.print(
+        f"[bold]{view['deployment_id']}[/]  {view['execution_arn']}\nstatus ",
+        _styled(view["status"]),
+        f"  started {view['started']}  took {_seconds(view['seconds'])}",
+    )
+    table = Table(header_style="bold", box=None, padding=(0, 2))
+    for column in ("", "state", "type", "status", "seconds", "error"):
+        table.add_column(column)
+    marks = {"succeeded": "✔", "caught": "↪", "failed": "✘", "running": "…", "not reached": "·"}
+    for state in view["states"]:
+        table.add_row(
+            marks.get(state["status"], "?"),
+            state["name"],
+            state["type"],
+            _styled(state["status"]),
+            f"{state['seconds']:.2f}" if "seconds" in state else "",
+            state.get("error") or "",
+        )
+    console.print(table)
+    if view["error"] or view["cause"]:
+        console.print(Panel(f"{view['cause'] or ''}", title=f"[red]{view['error']}[/]"))
+    if io:
+        for state in view["states"]:
+            if state.get("visits"):
+                console.rule(f"{state['name']}")
+                console.print_json(data={"input": state["input"], "output": state["output"]})
+
+
+# ---------------------------------------------------------------------- watch
+
+
+def watch_view(snap: dict[str, Any]) -> Group:
+    """One frame of ``watch``."""
+    head = Text.assemble(
+        (f"{snap['deployment_id']}", "bold"),
+        f"  endpoint {snap['endpoint']}  ",
+        (snap["status"], STATUS_STYLES.get(snap["status"], "")),
+    )
+    step = Text(
+        f"step {snap['step']}/{snap['steps']}: {snap['current_state'] or '(ended)'}"
+        + (f" for {snap['state_seconds']:.0f}s" if snap["state_seconds"] is not None else "")
+    )
+    progress = Table.grid(padding=(0, 1))
+    progress.add_row(
+        "deployment",
+        ProgressBar(total=1.0, completed=snap["progress"], width=40),
+        f"{snap['progress'] * 100:.0f}%",
+    )
+    bake = snap.get("bake")
+    if bake:
+        progress.add_row(
+            "bake",
+            ProgressBar(total=bake["seconds"], completed=bake["elapsed"], width=40),
+            f"{bake['left']:.0f}s left of {bake['seconds']}s"
+            + (f" (ended: {bake['ended_by']})" if bake.get("ended_by") else ""),
+        )
+    weights = Table(title="traffic", header_style="bold", box=None, padding=(0, 2))
+    weights.add_column("variant")
+    weights.add_column("weight", justify="right")
+    weights.add_column("")
+    endpoint = snap.get("weights") or {}
+    for variant, share in (endpoint.get("variants") or {}).items():
+        weights.add_row(
+            variant, f"{share * 100:.0f}%", ProgressBar(total=1.0, completed=share, width=20)
+        )
+    alarms = Table(title="alarms", header_style="bold", box=None, padding=(0, 2))
+    alarms.add_column("alarm")
+    alarms.add_column("state")
+    for name, state in (snap.get("alarms") or {}).items():
+        alarms.add_row(name, _styled(state))
+    parts: list[Any] = [
+        head,
+        step,
+        progress,
+        Text(f"endpoint {endpoint.get('status', '?')} on {endpoint.get('config') or '-'}"),
+        weights,
+    ]
+    if snap.get("alarms"):
+        parts.append(alarms)
+    if snap["ended"] and (snap.get("error") or snap.get("cause")):
+        parts.append(Text(f"{snap.get('error')}: {snap.get('cause') or ''}", style="yellow"))
+    return Group(*parts)
+
+
+def watch(
+    deployment: Deployment,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 3600.0,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Live: current step, traffic per variant, alarms, bake time left; ends with the deployment
+    (exit 0 if it deployed, 1 if it ended otherwise, 2 at --timeout)."""
+    console = _console()
+    from rollout_cli.views import find_record, happy_path, snapshot
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        record = find_record(ctx, deployment)
+        path = happy_path(ctx, record)
+        deadline = time.monotonic() + timeout
+
+        def poll() -> dict[str, Any]:
+            return snapshot(ctx, record, path)
+
+        snap = _follow(poll, deadline, interval, as_json, console)
+    if not snap["ended"]:
+        err.print(f"[yellow]still {snap['status']} after {timeout:.0f}s[/] (--timeout)")
+        raise typer.Exit(2)
+    raise typer.Exit(0 if snap["status"] == "SUCCEEDED" else 1)
+
+
+def _follow(
+    poll: Callable[[], dict[str, Any]],
+    deadline: float,
+    interval: float,
+    as_json: bool,
+    console: Console,
+) -> dict[str, Any]:
+    snap = poll()
+    if as_json:  # one JSON object per line, one line per poll
+        print(json.dumps(snap, default=str), flush=True)
+        while not snap["ended"] and time.monotonic() < deadline:
+            time.sleep(interval)
+            snap = poll()
+            print(json.dumps(snap, default=str), flush=True)
+        return snap
+    with Live(watch_view(snap), console=console, refresh_per_second=4, transient=False) as live:
+        while not snap["ended"] and time.monotonic() < deadline:
+            time.sleep(interval)
+            snap = poll()
+            live.update(watch_view(snap))
+    return snap
+
+
+# ---------------------------------------------------------------------- decisions
+
+
+def _decision(action: str) -> Callable[..., None]:
+    def command(
+        deployment: Deployment,
+        reason: Annotated[str, typer.Option("--reason", "-r", help="Why (recorded).")] = "",
+        local: Local = False,
+        endpoint_url: EndpointUrl = None,
+        profile: Profile = None,
+        region: Region = None,
+        stack_name: StackName = DEFAULT_STACK,
+        as_json: Json = False,
+    ) -> None:
+        from rollout_cli.steering import decide
+
+        console = _console()
+        with _errors():
+            ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+            result = decide(ctx, deployment, action, reason or f"{action} by operator")
+        if as_json:
+            _print_json(result)
+        else:
+            console.print(
+                f"[bold]{action}[/] sent to deployment {result['deployment_id']} "
+                f"(it was waiting at its {result['point']}); the state machine takes it from here"
+            )
+
+    command.__doc__ = {
+        "promote": "Promote now: end the bake (or approve a waiting approval).",
+        "abort": "Abort: fail the bake with Aborted; the state machine rolls back.",
+        "approve": "Approve the promotion a deployment waits for (policy require_approval).",
+    }[action]
+    return command
+
+
+promote = _decision("promote")
+abort = _decision("abort")
+approve = _decision("approve")
+
+
+def rollback(
+    endpoint: Annotated[str, typer.Argument(help="The endpoint to roll back.")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="Model package ARN (default: the previous one).")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (recorded).")] = "",
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the rollback ends.")] = False,
+    timeout: Annotated[float, typer.Option(help="With --wait: give up after seconds.")] = 3600.0,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Deploy the previously deployed version again, through the state machine."""
+    console = _console()
+    from rollout_cli.steering import rollback as start_rollback
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        result = start_rollback(ctx, endpoint, to=to, reason=reason)
+        if wait:
+            result["status"] = _wait_for_execution(ctx, result["execution_arn"], timeout)
+    if as_json:
+        _print_json(result)
+    else:
+        console.print(
+            f"rollback of [bold]{endpoint}[/] to {result['model_version']} started: "
+            f"deployment {result['deployment_id']}"
+            + (f", ended {result['status']}" if "status" in result else "")
+        )
+    if wait and result["status"] != "SUCCEEDED":
+        raise typer.Exit(1)
+
+
+def _wait_for_execution(ctx: Context, execution_arn: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    sfn = ctx.client("stepfunctions")
+    while True:
+        status = str(sfn.describe_execution(executionArn=execution_arn)["status"])
+        if status != "RUNNING":
+            return status
+        if time.monotonic() >= deadline:
+            raise CliError(f"execution {execution_arn} still RUNNING after {timeout:.0f}s")
+        time.sleep(0.5)
+
+
+# ---------------------------------------------------------------------- lineage
+
+
+def lineage(
+    endpoint: Annotated[str, typer.Argument(help="The endpoint.")],
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """What serves now and what served before: package, commit, data, build, gate, approval."""
+    console = _console()
+    from rollout_cli.views import lineage as read_lineage
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        data = read_lineage(ctx, endpoint)
+    if as_json:
+        _print_json(data)
+        return
+    serving = data["serving"]
+    if serving is None:
+        console.print(f"endpoint {endpoint} does not exist")
+    else:
+        console.print(_lineage_panel("serving now", serving["package"], serving))
+    for before in data["served_before"]:
+        console.print(_lineage_panel("served before", before["package"], before))
+    if data["rollbacks"]:
+        table = Table(title="rollbacks", header_style="bold", box=None, padding=(0, 2))
+        for column in ("deployment", "version", "started", "status", "reason"):
+            table.add_column(column, overflow="fold")
+        for row in data["rollbacks"]:
+            table.add_row(
+                row["deployment_id"],
+                row["model_version"],
+                (row["started"] or "")[:19],
+                _styled(row["status"]),
+                (row["reason"] or "")[:100],
+            )
+        console.print(table)
+
+
+def _lineage_panel(title: str, package: dict[str, Any] | None, entry: dict[str, Any]) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    package = package or {}
+    approval = package.get("approval") or {}
+    deployment = entry.get("deployment") or {}
+    rows = [
+        ("model package", package.get("model_package_arn")),
+        ("version", f"{package.get('group')} v{package.get('version')}"),
+        ("git commit", package.get("git_commit")),
+        ("data version", package.get("data_version")),
+        ("build id", package.get("build_id")),
+        ("model data", package.get("model_data_url")),
+        ("metrics report", package.get("metrics_report")),
+        (
+            "approved",
+            f"{approval.get('status')} at {approval.get('at')} by {approval.get('by')}: "
+            f"{approval.get('description') or ''}",
+        ),
+        (
+            "deployment",
+            f"{deployment.get('deployment_id')} ({deployment.get('status')}, "
+            f"{(deployment.get('started') or '')[:19]}, {_seconds(deployment.get('seconds'))})",
+        ),
+        ("execution", deployment.get("execution_arn")),
+    ]
+    gate = entry.get("gate")
+    if gate:
+        baseline = gate.get("baseline_value")
+        rows.append(
+            (
+                "gate",
+                f"{gate['metric']} {gate['candidate_value']}"
+                + (f" vs serving {baseline}" if baseline is not None else "")
+                + f" (min {gate.get('min_value')}, max regression {gate.get('max_regression')}):"
+                + (" passed" if gate.get("passed") else " failed"),
+            )
+        )
+    if "weights" in entry:
+        rows.append(
+            (
+                "endpoint",
+                f"{entry['status']} on {entry['endpoint_config']}, weights "
+                + ", ".join(f"{k}={v:.0%}" for k, v in entry["weights"].items()),
+            )
+        )
+    if deployment.get("report_url"):
+        rows.append(("report", deployment["report_url"]))
+    for key, value in rows:
+        grid.add_row(key, "" if value is None else str(value))
+    return Panel(grid, title=title, title_align="left")
+
+
+# ---------------------------------------------------------------------- report
+
+
+def report(
+    deployment: Deployment,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="HTML file (default <deployment>.html).")
+    ] = None,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """A self-contained HTML report with charts (weights, alarms, invocations, errors, latency)."""
+    console = _console()
+    from rollout_cli.views import execution_arn_of, find_record
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        record = find_record(ctx, deployment)
+        from model_rollout.reports import ReportWriter, render_html  # the layer (views)
+
+        writer = ReportWriter(
+            stepfunctions=ctx.client("stepfunctions"),
+            cloudwatch=ctx.client("cloudwatch"),
+            s3=ctx.client("s3"),
+            bucket="",
+        )
+        data = writer.collect(
+            execution_arn_of(ctx, record),
+            deployment_id=str(record["deployment_id"]),
+            endpoint_name=record.get("endpoint_name"),
+            status=str(record.get("status") or "") or None,
+            error=record.get("error"),
+            cause=record.get("cause"),
+        )
+        html = render_html(data)
+    target = output or Path(f"{record['deployment_id']}.html")
+    target.write_text(html)
+    summary = {
+        "path": str(target),
+        "bytes": len(html.encode()),
+        "deployment_id": record["deployment_id"],
+        "status": data.status,
+        "charts": ["weights", "alarms", "invocations", "errors", "latency", "states"],
+        "variants": sorted(data.weights),
+        "alarms": sorted(data.alarms),
+        "comparison": sorted(data.comparison),
+        "published": (record.get("details") or {}).get("report_url"),
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(
+            f"report of {record['deployment_id']} ({data.status}) written to {target}"
+            + (
+                f"; the state machine's copy: {summary['published']}"
+                if summary["published"]
+                else ""
+            )
+        )
+
+
+# ---------------------------------------------------------------------- diagram
+
+
+def diagram(
+    asl: Annotated[list[Path], typer.Argument(help="ASL files (statemachines/*.asl.json).")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Default: docs/statemachines/.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check that the diagrams are up to date.")
+    ] = False,
+    as_json: Json = False,
+) -> None:
+    """Mermaid diagram of each state machine, generated from its ASL."""
+    console = _console()
+    from rollout_cli.diagram import DOCS, diagram_name, render, write
+
+    directory = out_dir or DOCS
+    results = []
+    for path in asl:
+        target = directory / f"{diagram_name(path)}.md"
+        if check:
+            current = target.read_text() if target.exists() else None
+            results.append(
+                {"asl": str(path), "diagram": str(target), "up_to_date": current == render(path)}
+            )
+        else:
+            results.append({"asl": str(path), "diagram": str(write(path, directory))})
+    if as_json:
+        _print_json(results)
+    else:
+        for result in results:
+            state = "" if not check else (" up to date" if result["up_to_date"] else " OUT OF DATE")
+            console.print(f"{result['asl']} → {result['diagram']}{state}")
+    if check and not all(r["up_to_date"] for r in results):
+        raise typer.Exit(1)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "deployments": deployments,
+    "show": show,
+    "watch": watch,
+    "promote": promote,
+    "abort": abort,
+    "approve": approve,
+    "rollback": rollback,
+    "lineage": lineage,
+    "report": report,
+    "diagram": diagram,
+}
+
+
+def register(app: typer.Typer) -> None:
+    for name, command in COMMANDS.items():
+        app.command(name)(command)

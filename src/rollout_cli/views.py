@@ -1,0 +1,390 @@
+"""What the operator commands show, as plain data (the ``--json`` output is exactly this).
+
+Read-only: the deployments table, the execution and its history, DescribeEndpoint,
+DescribeAlarms, the Model Registry and the endpoint's lineage tags.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rollout_cli.context import CliError, Context, use_domain_layer
+
+use_domain_layer()
+
+from model_rollout.adapters.records import APPROVAL_PREFIX, DeploymentRecords  # noqa: E402
+from model_rollout.reports import (  # noqa: E402
+    ExecutionTrace,
+    epoch,
+    iso,
+    read_trace,
+    strategy_text,  # noqa: F401 (re-exported for the commands)
+)
+
+# how long one watch lasts, by strategy (all_at_once/canary, linear, shadow)
+BAKE_KEYS = ("bake_seconds", "interval_seconds", "duration_seconds")
+ROLLBACK_PREFIX = "rollback-"  # execution names of operators' rollbacks (rollout rollback)
+OUTCOMES = {
+    "PROMOTED": "Deployed",
+    "ROLLED_BACK": "RolledBack",
+    "ROLLBACK_FAILED": "RollbackFailed",
+}
+
+
+def records(ctx: Context) -> DeploymentRecords:
+    return DeploymentRecords(ctx.client("dynamodb"), table_name=ctx.deployments_table)
+
+
+# ---------------------------------------------------------------------- deployments
+
+
+def deployment_row(item: dict[str, Any], *, now: float | None = None) -> dict[str, Any]:
+    now = now if now is not None else time.time()
+    started = item.get("started_at")
+    finished = item.get("finished_at")
+    seconds = None
+    if started:
+        seconds = round((epoch(finished) if finished else now) - epoch(started), 1)
+    status = item.get("status", "?")
+    details = item.get("details") or {}
+    arn = item.get("model_package_arn") or details.get("model_package_arn")
+    version = item.get("model_package_version") or details.get("model_package_version")
+    group = item.get("model_package_group") or (arn.split("/")[-2] if arn else None)
+    return {
+        "deployment_id": item["deployment_id"],
+        "endpoint": item.get("endpoint_name") or details.get("endpoint_name"),
+        "model_package_arn": arn,
+        "model_version": f"{group} v{version}" if group and version else None,
+        "strategy": item.get("strategy"),
+        "status": status,
+        "started": started,
+        "finished": finished,
+        "seconds": seconds,
+        "outcome": OUTCOMES.get(status)
+        or item.get("error")
+        or ("" if status == "RUNNING" else status),
+        "reason": item.get("cause"),
+        "kind": "rollback" if item["deployment_id"].startswith(ROLLBACK_PREFIX) else "approval",
+        "execution_arn": item.get("execution_arn"),
+        "report_url": details.get("report_url"),
+    }
+
+
+def _scan(ctx: Context) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": ctx.deployments_table}
+    client = ctx.client("dynamodb")
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(DeploymentRecords._deserialize(i) for i in page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def list_deployments(
+    ctx: Context, *, endpoint: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Newest first; approval claims are not deployments."""
+    if endpoint:
+        items = records(ctx).list_for_endpoint(endpoint, limit=limit)
+    else:
+        items = [
+            i
+            for i in _scan(ctx)
+            if not str(i.get("deployment_id", "")).startswith(APPROVAL_PREFIX)
+            and i.get("kind") != "approval"
+        ]
+    items.sort(key=lambda i: str(i.get("started_at") or i.get("finished_at") or ""), reverse=True)
+    return [deployment_row(i) for i in items[:limit]]
+
+
+def find_record(ctx: Context, ref: str) -> dict[str, Any]:
+    """A deployment by id (the execution name), execution ARN, or a unique id prefix."""
+    deployment_id = ref.rsplit(":", 1)[-1] if ref.startswith("arn:") else ref
+    found = records(ctx).get(deployment_id)
+    if found is not None:
+        return found
+    matches = [
+        i
+        for i in _scan(ctx)
+        if str(i.get("deployment_id", "")).startswith(deployment_id)
+        and not str(i.get("deployment_id", "")).startswith(APPROVAL_PREFIX)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(sorted(str(m["deployment_id"]) for m in matches)[:5])
+        raise CliError(f"{ref!r} matches {len(matches)} deployments ({names}…); give more of it")
+    raise CliError(f"no deployment {ref!r} in table {ctx.deployments_table}")
+
+
+def execution_arn_of(ctx: Context, record: dict[str, Any]) -> str:
+    if record.get("execution_arn"):
+        return str(record["execution_arn"])
+    machine = ctx.state_machine_arn
+    return machine.replace(":stateMachine:", ":execution:") + f":{record['deployment_id']}"
+
+
+def trace_of(ctx: Context, record: dict[str, Any]) -> ExecutionTrace:
+    arn = execution_arn_of(ctx, record)
+    try:
+        return read_trace(ctx.client("stepfunctions"), arn)
+    except ClientError as error:
+        raise CliError(f"cannot read execution {arn}: {error}") from error
+
+
+# ---------------------------------------------------------------------- show
+
+
+def state_order(definition: dict[str, Any]) -> list[str]:
+    """The states in the order the ASL file defines them (its authors' reading order)."""
+    return list(definition.get("States", {}))
+
+
+def execution_view(ctx: Context, ref: str, *, io: bool = False) -> dict[str, Any]:
+    record = find_record(ctx, ref)
+    trace = trace_of(ctx, record)
+    described = ctx.client("stepfunctions").describe_execution(executionArn=trace.execution_arn)
+    machine = ctx.client("stepfunctions").describe_state_machine(
+        stateMachineArn=described["stateMachineArn"]
+    )
+    definition = json.loads(machine["definition"])
+    now = time.time()
+    end = trace.stopped or now
+    states = []
+    for name in state_order(definition):
+        visits = [v for v in trace.visits if v.name == name]
+        asl_type = definition["States"][name].get("Type", "?")
+        if not visits:
+            states.append({"name": name, "type": asl_type, "status": "not reached", "visits": 0})
+            continue
+        last = visits[-1]
+        entry = last.as_dict(end, io=io)
+        entry["type"] = asl_type
+        entry["visits"] = len(visits)
+        states.append(entry)
+    return {
+        "deployment_id": record["deployment_id"],
+        "execution_arn": trace.execution_arn,
+        "state_machine_arn": described["stateMachineArn"],
+        "status": trace.status,
+        "started": iso(trace.started),
+        "stopped": iso(trace.stopped),
+        "seconds": round(end - trace.started, 3),
+        "error": trace.error,
+        "cause": trace.cause,
+        "path": [v.name for v in trace.visits],
+        "states": states,
+    }
+
+
+# ---------------------------------------------------------------------- watch
+
+
+def endpoint_weights(ctx: Context, endpoint: str) -> dict[str, Any]:
+    try:
+        described = ctx.client("sagemaker").describe_endpoint(EndpointName=endpoint)
+    except ClientError:
+        return {"status": "absent", "config": None, "variants": {}}
+    variants = {
+        v["VariantName"]: float(v.get("CurrentWeight", 0))
+        for v in described.get("ProductionVariants", [])
+    }
+    total = sum(variants.values())
+    return {
+        "status": described.get("EndpointStatus"),
+        "config": described.get("EndpointConfigName"),
+        "variants": {k: (v / total if total else 0.0) for k, v in variants.items()},
+        "shadow_variants": [
+            v["VariantName"] for v in described.get("ShadowProductionVariants", [])
+        ],
+    }
+
+
+def alarm_states(ctx: Context, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    found = ctx.client("cloudwatch").describe_alarms(AlarmNames=names[:100])["MetricAlarms"]
+    states = {a["AlarmName"]: a["StateValue"] for a in found}
+    return {n: states.get(n, "deleted") for n in names}
+
+
+def snapshot(ctx: Context, record: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    """One look at a deployment: what ``watch`` draws each poll."""
+    trace = trace_of(ctx, record)
+    now = time.time()
+    current = trace.current_state()
+    document = trace.document
+    endpoint = record.get("endpoint_name") or document.get("endpoint_name")
+    visited = [v.name for v in trace.visits]
+    on_path = [n for n in path if n in visited]
+    bake: dict[str, Any] | None = None
+    watches = trace.watches()
+    watch = watches[-1] if watches else None
+    strategy = document.get("strategy") or record.get("strategy") or {}
+    bake_seconds = (
+        next((strategy[k] for k in BAKE_KEYS if strategy.get(k)), None)
+        if isinstance(strategy, dict)
+        else None
+    )
+    if watch is not None and watch.name != "AwaitApproval" and bake_seconds:
+        elapsed = (watch.exited or now) - watch.entered
+        bake = {
+            "state": watch.name,
+            "seconds": bake_seconds,
+            "elapsed": round(min(elapsed, bake_seconds), 1),
+            "left": round(max(0.0, bake_seconds - elapsed), 1) if watch.exited is None else 0.0,
+            "ended_by": watch.error if watch.exited else None,
+        }
+    ended = trace.status != "RUNNING"
+    progress = 1.0 if ended else (len(on_path) - 0.5) / max(len(path), 1)
+    return {
+        "deployment_id": record["deployment_id"],
+        "endpoint": endpoint,
+        "status": trace.status,
+        "current_state": current.name if current else None,
+        "state_seconds": round(now - current.entered, 1) if current else None,
+        "step": len(on_path),
+        # the Next chain of the ASL; once ended, the states this deployment needed
+        "steps": len(on_path) if ended else max(len(path), len(on_path)),
+        "progress": round(max(0.0, min(progress, 1.0)), 3),
+        "weights": endpoint_weights(ctx, endpoint) if endpoint else None,
+        "alarms": alarm_states(ctx, trace.alarm_names()),
+        "bake": bake,
+        "ended": ended,
+        "error": trace.error,
+        "cause": trace.cause,
+        "at": iso(now),
+    }
+
+
+def happy_path(ctx: Context, record: dict[str, Any]) -> list[str]:
+    """The states a deployment passes when all goes well (the ``Next`` chain), for progress."""
+    machine = ctx.client("stepfunctions").describe_state_machine(
+        stateMachineArn=execution_arn_of(ctx, record)
+        .replace(":execution:", ":stateMachine:")
+        .rsplit(":", 1)[0]
+    )
+    definition = json.loads(machine["definition"])
+    path, name = [], definition.get("StartAt")
+    states = definition.get("States", {})
+    while name in states and name not in path:
+        path.append(name)
+        state = states[name]
+        name = state.get("Next") or state.get("Default")
+    return path
+
+
+# ---------------------------------------------------------------------- lineage
+
+
+def _package(ctx: Context, arn: str | None) -> dict[str, Any] | None:
+    if not arn:
+        return None
+    try:
+        described = ctx.client("sagemaker").describe_model_package(ModelPackageName=arn)
+    except ClientError as error:
+        return {"model_package_arn": arn, "error": str(error)}
+    metadata = described.get("CustomerMetadataProperties") or {}
+    modified_by = described.get("LastModifiedBy") or {}
+    approver = (
+        modified_by.get("IamIdentity", {}).get("Arn")
+        or modified_by.get("UserProfileName")
+        or modified_by.get("UserProfileArn")
+    )
+    quality = (described.get("ModelMetrics") or {}).get("ModelQuality") or {}
+    return {
+        "model_package_arn": arn,
+        "group": described.get("ModelPackageGroupName"),
+        "version": described.get("ModelPackageVersion"),
+        "git_commit": metadata.get("git_commit"),
+        "data_version": metadata.get("data_version"),
+        "build_id": metadata.get("build_id"),
+        "metadata": metadata,
+        "model_data_url": next(
+            (
+                c.get("ModelDataUrl")
+                for c in (described.get("InferenceSpecification") or {}).get("Containers", [])
+            ),
+            None,
+        ),
+        "metrics_report": (quality.get("Statistics") or {}).get("S3Uri"),
+        "approval": {
+            "status": described.get("ModelApprovalStatus"),
+            "description": described.get("ApprovalDescription"),
+            "by": approver,
+            "last_modified_by": modified_by or None,
+            "at": iso(epoch(described["LastModifiedTime"]))
+            if described.get("LastModifiedTime")
+            else None,
+        },
+        "created": iso(epoch(described["CreationTime"])) if described.get("CreationTime") else None,
+    }
+
+
+def _gate(ctx: Context, record: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        trace = trace_of(ctx, record)
+    except CliError:
+        return None
+    validation = next(
+        (d.get("validation") for _, name, d in trace.documents if name == "Validate"), None
+    )
+    return validation.get("gate") if isinstance(validation, dict) else None
+
+
+def lineage(ctx: Context, endpoint: str) -> dict[str, Any]:
+    sagemaker = ctx.client("sagemaker")
+    try:
+        described = sagemaker.describe_endpoint(EndpointName=endpoint)
+        tags = {
+            t["Key"]: t["Value"]
+            for t in sagemaker.list_tags(ResourceArn=described["EndpointArn"])["Tags"]
+        }
+    except ClientError:
+        described, tags = None, {}
+    history = list_deployments(ctx, endpoint=endpoint, limit=200)
+    by_id = {row["deployment_id"]: row for row in history}
+    serving_id = tags.get("rollout:deployment-id")
+    serving: dict[str, Any] | None = None
+    if described is not None:
+        serving = {
+            "endpoint_config": described.get("EndpointConfigName"),
+            "status": described.get("EndpointStatus"),
+            "weights": endpoint_weights(ctx, endpoint)["variants"],
+            "tags": {k: v for k, v in tags.items() if k.startswith("rollout:")},
+            "package": _package(ctx, tags.get("rollout:model-package-arn")),
+            "deployment": by_id.get(serving_id or ""),
+        }
+        record = records(ctx).get(serving_id) if serving_id else None
+        serving["gate"] = _gate(ctx, record) if record else None
+    served_before = []
+    for row in history:
+        if row["status"] != "PROMOTED" or row["deployment_id"] == serving_id:
+            continue
+        served_before.append(
+            {
+                "deployment": row,
+                "package": _package(ctx, row["model_package_arn"]),
+                "same_package_as_serving": row["model_package_arn"]
+                == tags.get("rollout:model-package-arn"),
+            }
+        )
+    rollbacks = [
+        row
+        for row in history
+        if row["status"] in {"ROLLED_BACK", "ROLLBACK_FAILED"} or row["kind"] == "rollback"
+    ]
+    return {
+        "endpoint": endpoint,
+        "exists": described is not None,
+        "serving": serving,
+        "served_before": served_before,
+        "rollbacks": rollbacks,
+        "deployments": len(history),
+    }

@@ -1,0 +1,69 @@
+"""One execution environment per invocation, as far as Powertools' log keys are concerned.
+
+AWS: a Lambda execution environment runs one invocation at a time
+(https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html), so the keys a
+handler adds with ``Logger.append_keys`` (and clears with
+``inject_lambda_context(clear_state=True)``) belong to that invocation alone.
+
+Locally every function runs in one process, concurrently on several threads, and all of
+them share one Powertools formatter (the service's logger), whose keys are one dict: an
+``EndpointEventFunction`` invocation clearing its state would wipe the ``deployment_id``
+that a concurrent ``DeployFunction`` invocation just appended, and its log line would
+lack it (or carry another deployment's). This module makes the formatter's keys
+(``LambdaPowertoolsFormatter.log_format``) per thread: each invocation thread starts from
+the keys the formatter was built with and sees only its own changes, as in its own
+execution environment. Nothing else of Powertools changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+_threads = threading.local()
+_original_init = LambdaPowertoolsFormatter.__init__
+_BUILDING = "_rollout_local_building"
+_TEMPLATE = "_rollout_local_template"
+
+
+def _formats() -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] | None = getattr(_threads, "formats", None)
+    if found is None:
+        found = _threads.formats = {}
+    return found
+
+
+def _get(self: LambdaPowertoolsFormatter) -> dict[str, Any]:
+    if _BUILDING in self.__dict__:
+        building: dict[str, Any] = self.__dict__[_BUILDING]
+        return building
+    formats = _formats()
+    if id(self) not in formats:
+        # built before install(): its keys are still the instance attribute
+        template = self.__dict__.get(_TEMPLATE, self.__dict__.get("log_format", {}))
+        formats[id(self)] = dict(template)
+    return formats[id(self)]
+
+
+def _set(self: LambdaPowertoolsFormatter, value: dict[str, Any]) -> None:
+    if _BUILDING in self.__dict__:
+        self.__dict__[_BUILDING] = value
+    else:
+        _formats()[id(self)] = value
+
+
+def _init(self: LambdaPowertoolsFormatter, *args: Any, **kwargs: Any) -> None:
+    self.__dict__[_BUILDING] = {}
+    try:
+        _original_init(self, *args, **kwargs)
+    finally:
+        self.__dict__[_TEMPLATE] = dict(self.__dict__.pop(_BUILDING))
+
+
+def install() -> None:
+    if isinstance(getattr(LambdaPowertoolsFormatter, "log_format", None), property):
+        return
+    LambdaPowertoolsFormatter.__init__ = _init  # type: ignore[method-assign]
+    LambdaPowertoolsFormatter.log_format = property(_get, _set)  # type: ignore[assignment]

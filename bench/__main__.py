@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 README = ROOT / "README.md"
 ROLLBACKS = int(os.environ.get("BENCH_ROLLBACKS", "20"))
-# BENCH_ONLY=startup,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
+# BENCH_ONLY=startup,demo,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
 INVOCATIONS = int(os.environ.get("BENCH_INVOCATIONS", "500"))
 
 console = Console(stderr=True)
@@ -58,6 +58,9 @@ def measure(only: set[str]) -> dict[str, Any]:
     if wanted("startup"):
         with console.status("start-up of `rollout local up`"):
             figures["local_stack_startup_s"] = scale.startup_seconds()
+    if wanted("demo"):
+        with console.status("`make demo` (rollout demo)"):
+            figures["demo_wall_s"] = scale.demo_seconds()
     if wanted("cold"):
         with console.status("cold start: handler imports and package sizes"):
             figures.update(cold_start.measure())

@@ -66,35 +66,61 @@ def rollback_entered(bench: Workbench, execution_arn: str) -> float:
     )
 
 
+def _breach(bench: Workbench, alarm: dict[str, Any], stop: threading.Event) -> None:
+    """Keep the alarm's metrics breaching (a model that keeps failing) until ``stop``: a
+    ``SetAlarmState`` lasts only until the alarm's next evaluation, shorter than a poll."""
+    cloudwatch = bench.client("cloudwatch")
+    metrics = [q["MetricStat"]["Metric"] for q in alarm.get("Metrics", []) if "MetricStat" in q]
+    if not metrics:
+        metrics = [{k: alarm[k] for k in ("Namespace", "MetricName", "Dimensions") if k in alarm}]
+    while not stop.is_set():
+        for metric in metrics:  # every input at 1,000: an error rate of 1, a huge latency
+            cloudwatch.put_metric_data(
+                Namespace=metric["Namespace"],
+                MetricData=[
+                    {
+                        "MetricName": metric["MetricName"],
+                        "Dimensions": metric.get("Dimensions", []),
+                        "Value": 1000.0,
+                    }
+                ],
+            )
+        stop.wait(1.0)
+
+
 def _poll_then_fail(bench: Workbench, table: str, document: dict[str, Any]) -> float:
     """Take over the bake's token from the event path, poll the alarm, fail the token.
-    Returns the wall-clock time at which the alarm entered ALARM."""
+    Returns the time at which the alarm entered ALARM (its ``StateUpdatedTimestamp``)."""
     dynamodb, cloudwatch = bench.client("dynamodb"), bench.client("cloudwatch")
-    alarm = document["alarms"]["alarm_names"][0]
+    alarm_name = document["alarms"]["alarm_names"][0]
     token = None
     for name in document["alarms"]["alarm_names"]:
         item = dynamodb.get_item(TableName=table, Key={"waiter_key": {"S": f"alarm#{name}"}})
         token = item["Item"]["task_token"]["S"]
         dynamodb.delete_item(TableName=table, Key={"waiter_key": {"S": f"alarm#{name}"}})
     assert token is not None
+    alarm = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+    stop = threading.Event()
     fire_at = random.uniform(0, POLL_INTERVAL_SECONDS)  # the alarm's phase vs the poll's
-    started, started_wall = time.monotonic(), time.time()
 
     def fire() -> None:
-        time.sleep(fire_at)
-        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
+        if not stop.wait(fire_at):
+            _breach(bench, alarm, stop)
 
     threading.Thread(target=fire, daemon=True).start()
-    deadline = started + 3 * POLL_INTERVAL_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(POLL_INTERVAL_SECONDS)
-        state = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["StateValue"]
-        if state == "ALARM":
-            bench.client("stepfunctions").send_task_failure(
-                taskToken=token, error="AlarmFired", cause=f"alarm {alarm} (polled)"
-            )
-            return started_wall + fire_at
-    raise RuntimeError("the polling watcher never saw the alarm")
+    deadline = time.monotonic() + 3 * POLL_INTERVAL_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL_SECONDS)
+            polled = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
+            if polled["StateValue"] == "ALARM":
+                bench.client("stepfunctions").send_task_failure(
+                    taskToken=token, error="AlarmFired", cause=f"alarm {alarm_name} (polled)"
+                )
+                return float(polled["StateUpdatedTimestamp"].timestamp())
+    finally:
+        stop.set()
+    raise RuntimeError(f"the polling watcher never saw {alarm_name} in ALARM")
 
 
 def polling(bench: Workbench, table: str, rollbacks: int, parallel: int = 5) -> dict[str, float]:
@@ -121,4 +147,6 @@ def polling(bench: Workbench, table: str, rollbacks: int, parallel: int = 5) -> 
             worker.start()
         for worker in workers:
             worker.join(timeout=120)
+    if len(detections) < rollbacks:
+        raise RuntimeError(f"only {len(detections)} of {rollbacks} polled rollbacks completed")
     return {f"polling_10s_alarm_to_rollback_state_{k}_s": v for k, v in summary(detections).items()}

@@ -88,3 +88,17 @@ def invocations(bench: Workbench, count: int = 500) -> dict[str, float]:
         "invoke_endpoint_mean_ms": round(statistics.mean(latencies), 2),
         "invoke_endpoint_per_second_one_client": round(count / wall, 1),
     }
+
+
+def demo_seconds(timeout: float = 600) -> float:
+    """Wall time of the demo `make demo` runs (`rollout demo`), in a fresh process."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "rollout_cli.main", "demo"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        timeout=timeout,
+        check=True,
+    )
+    return round(time.perf_counter() - started, 1)

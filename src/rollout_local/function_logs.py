@@ -11,6 +11,7 @@ Text from any other thread goes to the real stdout untouched.
 from __future__ import annotations
 
 import io
+import logging
 import sys
 import threading
 import time
@@ -60,10 +61,37 @@ class InvocationOutput(io.TextIOBase):
             self._local.buffer = outer
 
 
+_output: InvocationOutput | None = None
+
+
 def install() -> InvocationOutput:
-    if not isinstance(sys.stdout, InvocationOutput):
-        sys.stdout = InvocationOutput(sys.stdout)
-    return sys.stdout
+    """Make ``sys.stdout`` invocation-aware. One stream for the life of the process: a
+    logging handler created while an earlier stack ran keeps writing to it."""
+    global _output
+    if isinstance(sys.stdout, InvocationOutput):
+        return sys.stdout
+    if _output is None:
+        _output = InvocationOutput(sys.stdout)
+    else:
+        _output.base = sys.stdout
+    _adopt_stdout_handlers(sys.stdout, _output)
+    sys.stdout = _output
+    return _output
+
+
+def _adopt_stdout_handlers(stdout: TextIO, output: InvocationOutput) -> None:
+    """Loggers set up before the stack started (a handler module imported earlier in this
+    process: Powertools keeps the first handler of a service) write to the stdout of that
+    time; on Lambda a function's stdout is its log, so point them at the invocation-aware
+    stream. A handler left with a closed stream (its stdout is gone) is adopted too."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if not isinstance(handler, logging.StreamHandler):
+                continue
+            stream = handler.stream
+            if stream is stdout or getattr(stream, "closed", False):
+                handler.stream = output
 
 
 def uninstall() -> None:
@@ -74,8 +102,8 @@ def uninstall() -> None:
 @contextmanager
 def invocation(context: Any, started: float | None = None) -> Iterator[None]:
     """Collect what the current thread prints during one invocation into its log stream."""
-    output = sys.stdout
-    if not isinstance(output, InvocationOutput):
+    output = _output  # not sys.stdout: something (a test's capture) may have replaced it
+    if output is None:
         yield
         return
     began = time.time() if started is None else started

@@ -291,11 +291,13 @@ class TestRecordFailure:
         with pytest.raises(PolicyNotFound) as caught:
             steps.resolve(event)
         outcome = steps.fail({**event, "failure": {}}, "PolicyNotFound", lambda_cause(caught.value))
-        assert outcome == {
+        assert {k: outcome[k] for k in ("status", "error", "cause")} == {
             "status": "FAILED",
             "error": "PolicyNotFound",
             "cause": str(caught.value),
         }
+        assert outcome["report_url"] is None  # nothing was deployed: no report
+        assert outcome["duration_seconds"] >= 0
         item = steps.world.item("exec-1")
         assert item is not None and item["status"] == "FAILED"
         assert item["details"]["model_package_arn"] == arn

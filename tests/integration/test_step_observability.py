@@ -5,6 +5,7 @@ closing steps publish EMF metrics: promoted, rolled back, failed, gate failures,
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,25 @@ def world() -> Iterator[RolloutWorld]:
     with mocked_aws() as world:
         create_waiters_table(world.dynamodb)
         yield world
+
+
+@pytest.fixture
+def step_handler() -> Iterator[Any]:
+    """Load a step's handler with its log lines going to this test's captured stdout
+    (Powertools keeps the handler of the first Logger of a service, created by whichever
+    test came first); the handler's stream is put back afterwards."""
+    restore: list[tuple[Any, Any]] = []
+
+    def load(step: str) -> Any:
+        module = load_handler(step)
+        handler = module.logger.registered_handler
+        restore.append((handler, handler.stream))
+        handler.stream = sys.stdout  # not setStream: it flushes the old stream
+        return module.lambda_handler
+
+    yield load
+    for handler, stream in reversed(restore):
+        handler.stream = stream
 
 
 def printed(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -57,12 +77,12 @@ def metrics(lines: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 
 def test_closing_steps_log_the_deployment_and_publish_outcome_metrics(
-    world: RolloutWorld, capsys: pytest.CaptureFixture[str]
+    world: RolloutWorld, capsys: pytest.CaptureFixture[str], step_handler: Any
 ) -> None:
     document = deployment_document(
         failure={"Error": "AlarmFired", "Cause": "alarm x entered ALARM: error rate 0.5 > 0.01"}
     )
-    load_handler("finish_rollback").lambda_handler(document, CONTEXT)
+    step_handler("finish_rollback")(document, CONTEXT)
     rolled_back = printed(capsys)
 
     assert logs(rolled_back), rolled_back
@@ -77,7 +97,7 @@ def test_closing_steps_log_the_deployment_and_publish_outcome_metrics(
 
 
 def test_a_gate_failure_is_counted_with_its_duration(
-    world: RolloutWorld, capsys: pytest.CaptureFixture[str]
+    world: RolloutWorld, capsys: pytest.CaptureFixture[str], step_handler: Any
 ) -> None:
     document = deployment_document()
     request = {
@@ -86,7 +106,7 @@ def test_a_gate_failure_is_counted_with_its_duration(
         "deployment_id": DEPLOYMENT_ID,
         "execution_arn": document["execution_arn"],
     }
-    outcome = load_handler("record_failure").lambda_handler(request, CONTEXT)
+    outcome = step_handler("record_failure")(request, CONTEXT)
     lines = printed(capsys)
 
     assert outcome["error"] == "ValidationFailed"
@@ -98,7 +118,7 @@ def test_a_gate_failure_is_counted_with_its_duration(
 
 
 def test_a_failure_that_is_not_the_gate_is_not_a_gate_failure(
-    world: RolloutWorld, capsys: pytest.CaptureFixture[str]
+    world: RolloutWorld, capsys: pytest.CaptureFixture[str], step_handler: Any
 ) -> None:
     request = {
         "state": {"detail-type": "nonsense"},
@@ -106,6 +126,6 @@ def test_a_failure_that_is_not_the_gate_is_not_a_gate_failure(
         "deployment_id": "d-x",
         "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:m:d-x",
     }
-    load_handler("record_failure").lambda_handler(request, CONTEXT)
+    step_handler("record_failure")(request, CONTEXT)
     found = metrics(printed(capsys))
     assert found["DeploymentsFailed"] == [1.0] and "GateFailures" not in found

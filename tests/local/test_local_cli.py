@@ -58,7 +58,10 @@ def test_up_serves_until_sigint_then_frees_the_port(tmp_path: Path) -> None:
                 aws_secret_access_key="x",
             )
             machines = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
-            assert machines == ["model-rollout-DeployModelStateMachine"]
+            assert sorted(machines) == [
+                "model-rollout-BatchTransformStateMachine",
+                "model-rollout-DeployModelStateMachine",
+            ]
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
         finally:

@@ -25,6 +25,7 @@ $(SAM_STAMP):
 ## The main job: approvals become deployments on the embedded local stack.
 demo: $(STAMP)
 	$(BIN)/rollout demo
+	$(BIN)/rollout demo-strategies
 
 ## Experiments: shadow comparisons (accepted, rejected) and A/B tests with their verdicts.
 demo-strategies: $(STAMP)

@@ -91,14 +91,16 @@ def invocations(bench: Workbench, count: int = 500) -> dict[str, float]:
 
 
 def demo_seconds(timeout: float = 600) -> float:
-    """Wall time of the demo `make demo` runs (`rollout demo`), in a fresh process."""
+    """Wall time of what `make demo` runs (`rollout demo`, then `rollout demo-strategies`),
+    each in a fresh process."""
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "rollout_cli.main", "demo"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        timeout=timeout,
-        check=True,
-    )
+    for command in ("demo", "demo-strategies"):
+        subprocess.run(
+            [sys.executable, "-m", "rollout_cli.main", command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            timeout=timeout,
+            check=True,
+        )
     return round(time.perf_counter() - started, 1)

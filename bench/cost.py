@@ -7,6 +7,7 @@ token, ended by its timeout or by an alarm's event, so a 60 s bake costs what a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.common import Fleet
@@ -45,23 +46,33 @@ STRATEGIES: dict[str, Callable[[int], dict[str, Any]]] = {
 }
 
 
+def _second_deployment(bench: Workbench, strategy: str, bake: int) -> dict[str, int]:
+    fleet = Fleet(bench, f"bench-cost-{strategy.replace('_', '-')}-{bake}")
+    fleet.deploy()
+    fleet.set_bake(bake, STRATEGIES[strategy](bake))
+    return counts(bench, fleet.deploy(timeout=4 * bake + 120)["executionArn"])
+
+
 def per_deployment(bench: Workbench, bakes: tuple[int, int] = (3, 20)) -> dict[str, Any]:
-    """Each strategy's second deployment (the first creates the endpoint), at two bakes."""
+    """Each strategy's second deployment (the first creates the endpoint), at two bakes.
+    The six run side by side, each on its own endpoint: counts do not depend on timing."""
     figures: dict[str, Any] = {}
     short, long = bakes
-    for strategy, shape in STRATEGIES.items():
-        measured = {}
-        for bake in bakes:
-            fleet = Fleet(bench, f"bench-cost-{strategy.replace('_', '-')}-{bake}")
-            fleet.deploy()
-            fleet.set_bake(bake, shape(bake))
-            measured[bake] = counts(bench, fleet.deploy(timeout=4 * bake + 120)["executionArn"])
-        transitions = measured[short]["state_transitions"]
-        invocations = measured[short]["lambda_invocations"]
+    with ThreadPoolExecutor(max_workers=len(STRATEGIES) * len(bakes)) as pool:
+        futures = {
+            (strategy, bake): pool.submit(_second_deployment, bench, strategy, bake)
+            for strategy in STRATEGIES
+            for bake in bakes
+        }
+        measured = {key: future.result() for key, future in futures.items()}
+    for strategy in STRATEGIES:
+        transitions = measured[strategy, short]["state_transitions"]
+        invocations = measured[strategy, short]["lambda_invocations"]
         figures[f"{strategy}_state_transitions"] = transitions
         figures[f"{strategy}_lambda_invocations"] = invocations
         figures[f"{strategy}_history_events_bake_{short}s_vs_{long}s"] = (
-            f"{measured[short]['history_events']} vs {measured[long]['history_events']}"
+            f"{measured[strategy, short]['history_events']} vs "
+            f"{measured[strategy, long]['history_events']}"
         )
         figures[f"{strategy}_list_price_usd"] = price(transitions, invocations)
     # The same bake watched by polling every 10 s costs one Wait + one check per poll.

@@ -123,7 +123,7 @@ def _poll_then_fail(bench: Workbench, table: str, document: dict[str, Any]) -> f
     raise RuntimeError(f"the polling watcher never saw {alarm_name} in ALARM")
 
 
-def polling(bench: Workbench, table: str, rollbacks: int, parallel: int = 5) -> dict[str, float]:
+def polling(bench: Workbench, table: str, rollbacks: int, parallel: int = 10) -> dict[str, float]:
     """The same rollbacks with a 10 s polling watcher, ``parallel`` endpoints at a time (the
     poll interval dominates; running them side by side keeps the benchmark short)."""
     fleets = [Fleet(bench, f"bench-react-poll-{i}", bake_seconds=1) for i in range(parallel)]

@@ -12,12 +12,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.locks import LockTable
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.endpoint_lock import AcquireRequest, acquire
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -26,12 +26,8 @@ locks = LockTable()  # adapters create their clients on first use
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=AcquireRequest)
+@step_handler(AcquireRequest, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: AcquireRequest, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     result = acquire(event, locks=locks, tasks=tasks)
     logger.info("endpoint lock", extra={"result": result})
     if result == "waiting":

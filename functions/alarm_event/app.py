@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.bake import on_alarm_state_change
+from model_rollout.handler import step_handler
 from model_rollout.service_events import AlarmStateChange
 
 logger = Logger()
@@ -24,10 +24,7 @@ waiters = Waiters()  # adapters create their clients on first use
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=AlarmStateChange)
+@step_handler(AlarmStateChange, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: AlarmStateChange, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(alarm_name=event.detail.alarmName)
     result, cause = on_alarm_state_change(

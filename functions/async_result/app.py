@@ -8,11 +8,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests
 from model_rollout.async_inference import SnsEvent, record_results
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -20,10 +20,7 @@ metrics = Metrics()
 requests = AsyncRequests()  # the client is created on first use
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=SnsEvent)
+@step_handler(SnsEvent, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: SnsEvent, context: LambdaContext) -> dict[str, Any]:
     records = record_results(event, requests=requests)
     for record in records:

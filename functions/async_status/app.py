@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests
 from model_rollout.async_inference import StatusRequest, status
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -17,10 +17,7 @@ metrics = Metrics()
 requests = AsyncRequests()  # the client is created on first use
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=StatusRequest)
+@step_handler(StatusRequest, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: StatusRequest, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(request_id=event.request_id)
     return status(event, requests=requests)

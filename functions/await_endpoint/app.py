@@ -11,12 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.handler import step_handler
 from model_rollout.settings import settings
 from model_rollout.waiting import AwaitRequest, await_endpoint
 
@@ -28,16 +28,8 @@ waiters = Waiters()
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=AwaitRequest)
+@step_handler(AwaitRequest, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: AwaitRequest, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
     result = await_endpoint(
         event,
         endpoints=endpoints,

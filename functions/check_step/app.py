@@ -10,11 +10,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.variant_metrics import VariantMetrics
 from model_rollout.deployment import Deployment
+from model_rollout.handler import step_handler
 from model_rollout.progressive import check_step
 
 logger = Logger()
@@ -23,12 +23,8 @@ metrics = Metrics()
 variant_metrics = VariantMetrics()  # the client is created on first use
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     step = check_step(event, metrics=variant_metrics)
     logger.info("traffic step checked", extra={"step": step.model_dump(mode="json")})
     metrics.add_metric(

@@ -11,12 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.captures import CaptureStore
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
 from model_rollout.deployment import Deployment
+from model_rollout.handler import step_handler
 from model_rollout.shadow import compare_shadow
 
 logger = Logger()
@@ -26,12 +26,8 @@ store = CaptureStore()  # clients are created on first use
 experiment_metrics = ExperimentMetrics()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     result = compare_shadow(event, captures=store, metrics=experiment_metrics, reports=store)
     logger.info("shadow compared", extra={"shadow": result})
     metrics.add_metric(

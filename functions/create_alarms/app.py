@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.deployment import Deployment
+from model_rollout.handler import step_handler
 from model_rollout.settings import settings
 from model_rollout.variant_scaling import create_alarms_and_scaling
 
@@ -25,16 +25,8 @@ alarms = Alarms()  # the client is created on first use
 scaling = VariantScaling()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
     # the alarms, then the new variant's autoscaling (model_rollout.variant_scaling)
     alarm_set = create_alarms_and_scaling(
         event, alarms=alarms, scaling=scaling, resource_prefix=settings().resource_prefix

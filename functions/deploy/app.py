@@ -9,12 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.deployment import Deployment
 from model_rollout.endpoint_steps import deploy
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -22,16 +22,8 @@ metrics = Metrics()
 endpoints = Endpoints()  # the client is created on first use
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
     change = deploy(event, endpoints=endpoints)
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)

@@ -10,12 +10,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.handler import step_handler
 from model_rollout.service_events import EndpointStateChange
 from model_rollout.waiting import on_endpoint_state_change
 
@@ -27,10 +27,7 @@ waiters = Waiters()
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=EndpointStateChange)
+@step_handler(EndpointStateChange, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: EndpointStateChange, context: LambdaContext) -> dict[str, Any]:
     detail = event.detail
     logger.append_keys(endpoint_name=detail.EndpointName)

@@ -12,13 +12,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.ab import evaluate_ab
 from model_rollout.adapters.ab_results import ABResults
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
 from model_rollout.deployment import Deployment
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -27,12 +27,8 @@ outcomes = ExperimentMetrics()  # clients are created on first use
 results = ABResults()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     result = evaluate_ab(event, outcomes=outcomes, results=results)
     logger.info("A/B test evaluated", extra={"ab": result})
     metrics.add_metric(name=f"ABVerdict_{result['verdict']}", unit=MetricUnit.Count, value=1)

@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
@@ -21,6 +20,7 @@ from model_rollout.adapters.waiters import Waiters
 from model_rollout.closing import finish_rollback
 from model_rollout.deployment import Deployment
 from model_rollout.endpoint_lock import EndpointLocks
+from model_rollout.handler import step_handler
 from model_rollout.reports import ReportWriter
 from model_rollout.settings import settings
 
@@ -35,16 +35,8 @@ reports = ReportWriter()
 locks = EndpointLocks()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(
-        deployment_id=event.deployment_id,
-        endpoint_name=event.endpoint_name,
-        model_package_arn=event.model_package_arn,
-    )
     outcome = finish_rollback(
         event,
         alarms=alarms,

@@ -7,13 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.batch import FinishTransformInput, finish_transform
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -23,10 +23,7 @@ transforms = Transforms()
 waiters = Waiters()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=FinishTransformInput)
+@step_handler(FinishTransformInput, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: FinishTransformInput, context: LambdaContext) -> dict[str, Any]:
     outcome = finish_transform(
         event.model_dump(mode="json"), releases=releases, transforms=transforms, waiters=waiters

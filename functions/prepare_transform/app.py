@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
 from model_rollout.batch import PrepareTransformInput, prepare_transform
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -21,10 +21,7 @@ releases = Releases()  # clients are created on first use
 registry = ModelRegistry()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=PrepareTransformInput)
+@step_handler(PrepareTransformInput, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: PrepareTransformInput, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(execution_name=event.execution_name)
     plan = prepare_transform(

@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
@@ -21,6 +20,7 @@ from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.deployment import Deployment
 from model_rollout.endpoint_recovery import recover_endpoint
+from model_rollout.handler import step_handler
 from model_rollout.settings import settings
 
 logger = Logger()
@@ -33,12 +33,8 @@ alarms = Alarms()
 waiters = Waiters()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=Deployment)
+@step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(deployment_id=event.deployment_id, endpoint_name=event.endpoint_name)
     document = recover_endpoint(
         event,
         endpoints=endpoints,

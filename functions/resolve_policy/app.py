@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from model_rollout.handler import step_handler
 from model_rollout.steps.resolve_policy import ResolveRequest, ResolveServices, resolve_policy
 
 logger = Logger()
@@ -17,15 +17,11 @@ metrics = Metrics()
 services = ResolveServices()  # adapters create their clients on first use
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=ResolveRequest)
+@step_handler(ResolveRequest, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: ResolveRequest, context: LambdaContext) -> dict[str, Any]:
     detail = event.event.get("detail") if isinstance(event.event, dict) else None
     logger.append_keys(
-        deployment_id=event.deployment_id,
-        model_package_arn=detail.get("ModelPackageArn") if isinstance(detail, dict) else None,
+        model_package_arn=detail.get("ModelPackageArn") if isinstance(detail, dict) else None
     )
     deployment = resolve_policy(event, services)
     logger.append_keys(

@@ -9,11 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime
 from model_rollout.async_inference import SubmitRequest, submit
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -22,12 +22,8 @@ runtime = AsyncRuntime()  # adapters create their clients on first use
 requests = AsyncRequests()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=SubmitRequest)
+@step_handler(SubmitRequest, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: SubmitRequest, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(endpoint_name=event.endpoint_name)
     records = submit(event, runtime=runtime, requests=requests)
     logger.info("async requests submitted", extra={"request_ids": [r.request_id for r in records]})
     metrics.add_metric(name="AsyncRequestsSubmitted", unit=MetricUnit.Count, value=len(records))

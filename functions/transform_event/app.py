@@ -8,13 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.batch import TransformJobStateChange, on_transform_state_change
+from model_rollout.handler import step_handler
 
 logger = Logger()
 tracer = Tracer()
@@ -24,10 +24,7 @@ waiters = Waiters()
 tasks = TaskTokens()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_parser(model=TransformJobStateChange)
+@step_handler(TransformJobStateChange, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: TransformJobStateChange, context: LambdaContext) -> dict[str, Any]:
     detail = event.detail
     logger.append_keys(job_name=detail.TransformJobName)

@@ -74,24 +74,32 @@ def install() -> InvocationOutput:
         _output = InvocationOutput(sys.stdout)
     else:
         _output.base = sys.stdout
-    _adopt_stdout_handlers(sys.stdout, _output)
     sys.stdout = _output
+    _adopt_stdout_handlers(_output)
     return _output
 
 
-def _adopt_stdout_handlers(stdout: TextIO, output: InvocationOutput) -> None:
-    """Loggers set up before the stack started (a handler module imported earlier in this
-    process: Powertools keeps the first handler of a service) write to the stdout of that
-    time; on Lambda a function's stdout is its log, so point them at the invocation-aware
-    stream. A handler left with a closed stream (its stdout is gone) is adopted too."""
+def _adopt_stdout_handlers(output: InvocationOutput) -> None:
+    """On Lambda a function's stdout is its log. In this process, a logging handler keeps
+    the stream it was created with: the stdout of that moment, which a test's capture may
+    have replaced, or an earlier stack's. Point every plain stream handler that does not
+    write to stderr at the invocation-aware stream (Powertools keeps the first handler of a
+    service for the life of the process)."""
+    stderr = (sys.stderr, sys.__stderr__)
     loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
     for logger in loggers:
         for handler in getattr(logger, "handlers", []):
-            if not isinstance(handler, logging.StreamHandler):
+            if type(handler) is not logging.StreamHandler:  # files, pytest's caplog
                 continue
             stream = handler.stream
-            if stream is stdout or getattr(stream, "closed", False):
+            if stream is not output and all(stream is not err for err in stderr):
                 handler.stream = output
+
+
+def adopt_handlers() -> None:
+    """Before each invocation: every logger writes to the function's log (see above)."""
+    if _output is not None:
+        _adopt_stdout_handlers(_output)
 
 
 def uninstall() -> None:

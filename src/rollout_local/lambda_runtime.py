@@ -256,7 +256,9 @@ def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | N
             scope(_environment(spec, context)) if scope else contextlib.nullcontext(),
             faults.throttling_first_call(fault) if throttle else contextlib.nullcontext(),
         ):
-            result = _load_handler(spec)(event, context)
+            handler = _load_handler(spec)
+            function_logs.adopt_handlers()  # its loggers write to the function's log
+            result = handler(event, context)
     except _HandlerError as exc:
         return _error_payload(exc.error_type, str(exc), exc), "Unhandled"
     except Exception as exc:

@@ -98,11 +98,14 @@ def test_deployments_to_one_endpoint_run_one_at_a_time_in_approval_order(
     run3 = scenario.bench.wait_for_execution(v3)
 
     assert run2["status"] == run3["status"] == "SUCCEEDED", (run2, run3)
-    # v3 got the endpoint only once v2 had finished with it, and deployed on top of v2
-    _, v2_released = state_times(scenario.bench, run2["executionArn"], "Finalize")
-    _, v3_acquired = state_times(scenario.bench, run3["executionArn"], "AcquireEndpointLock")
-    v3_entered, _ = state_times(scenario.bench, run3["executionArn"], "AcquireEndpointLock")
-    assert v3_entered < v2_released <= v3_acquired
+    # v3 got the endpoint only once v2 had finished with it (v2's Finalize releases the lock
+    # and hands it over, so v3's AcquireEndpointLock may end before Finalize's own exit),
+    # and deployed on top of v2
+    v2_finalizing, _ = state_times(scenario.bench, run2["executionArn"], "Finalize")
+    v3_entered, v3_acquired = state_times(
+        scenario.bench, run3["executionArn"], "AcquireEndpointLock"
+    )
+    assert v3_entered < v2_finalizing <= v3_acquired
     v2_final = scenario.bench.state_output(run2["executionArn"], "Tag")
     v3_start = scenario.bench.state_output(run3["executionArn"], "RecoverEndpoint")
     assert v2_final is not None and v3_start is not None

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.deployment import Deployment
 from model_rollout.endpoint_steps import deploy
 
@@ -20,6 +21,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 endpoints = Endpoints()  # the client is created on first use
+runtime = MultiModelRuntime()  # mode multi_model: the smoke test with TargetModel
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -32,7 +34,7 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         endpoint_name=event.endpoint_name,
         model_package_arn=event.model_package_arn,
     )
-    change = deploy(event, endpoints=endpoints)
+    change = deploy(event, endpoints=endpoints, runtime=runtime)
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)
     return change.model_dump(mode="json")

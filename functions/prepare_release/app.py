@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from model_rollout.adapters.multi_model import ModelArtifacts
 from model_rollout.adapters.releases import Releases
 from model_rollout.deployment import Deployment
 from model_rollout.steps.prepare_release import prepare_release
@@ -17,6 +18,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 releases = Releases()  # the client is created on first use
+artifacts = ModelArtifacts()  # mode multi_model: the versioned artifact copy
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -29,7 +31,7 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         endpoint_name=event.endpoint_name,
         model_package_arn=event.model_package_arn,
     )
-    release = prepare_release(event, releases)
+    release = prepare_release(event, releases, artifacts=artifacts)
     logger.info("release prepared", extra={"release": release.model_dump(mode="json")})
     metrics.add_metric(name="ReleasesPrepared", unit=MetricUnit.Count, value=1)
     return release.model_dump(mode="json")

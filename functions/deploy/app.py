@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import MultiModelRuntime
+from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.deployment import Deployment
 from model_rollout.endpoint_steps import deploy
 
@@ -22,6 +23,7 @@ tracer = Tracer()
 metrics = Metrics()
 endpoints = Endpoints()  # the client is created on first use
 runtime = MultiModelRuntime()  # mode multi_model: the smoke test with TargetModel
+records = DeploymentRecords()  # ... and the tags a pointer move replaces (for recovery)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -34,7 +36,7 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         endpoint_name=event.endpoint_name,
         model_package_arn=event.model_package_arn,
     )
-    change = deploy(event, endpoints=endpoints, runtime=runtime)
+    change = deploy(event, endpoints=endpoints, runtime=runtime, records=records)
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)
     return change.model_dump(mode="json")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.e2e.safety_support import records
 from tests.e2e.scenario import Scenario
 
 from model_rollout.multi_model import resolve_target
@@ -232,3 +233,42 @@ def test_a_broken_artifact_fails_its_smoke_test_by_name_and_the_pointer_stays(
     assert described is not None
     assert described["EndpointConfigName"] == two_versions["config"]
     assert invoke_via_pointer(scenario) == pytest.approx(sigmoid(-1.0))
+
+
+def test_a_version_stopped_mid_bake_has_its_pointer_moved_back_by_the_next(
+    scenario: Scenario, two_versions: dict[str, Any], local_stack: Any
+) -> None:
+    bench = scenario.bench
+    mme_policy(scenario, bake_seconds=300)
+    v3 = register(scenario, 3.0)  # bakes for 300 s: it will be stopped mid-bake
+    bench.approve(v3)
+    run3 = bench.running_execution(v3)
+    bench.wait_for_state(run3, "Watch")
+    assert pointer(scenario) == target(3)
+    mme_policy(scenario, bake_seconds=3)
+    v4 = register(scenario, 4.0)
+    bench.approve(v4)
+    run4 = bench.running_execution(v4)
+    bench.wait_for_state(run4, "AcquireEndpointLock")
+    bench.client("stepfunctions").stop_execution(executionArn=run3, cause="operator")
+    ended = bench.wait_for_execution(v4, timeout=90)
+
+    assert ended["status"] == "SUCCEEDED", ended
+    recovered = bench.state_output(ended["executionArn"], "RecoverEndpoint")
+    assert recovered is not None
+    assert recovered["recovery"]["action"] == "restore-pointer"
+    # v4's rollback target was v2 (the pointer as before the stopped v3), not v3
+    assert recovered["previous"]["endpoint_tags"]["rollout:mme-target:churn"] == target(2)
+    assert recovered["previous"]["model_package_arn"] == two_versions["v2"]
+    by_id = {
+        r["deployment_id"]: r
+        for r in records(bench, local_stack.resources["DeploymentsTable"], scenario.endpoint)
+    }
+    assert by_id[run3.rsplit(":", 1)[-1]]["status"] == "ABORTED"
+    assert by_id[ended["name"]]["status"] == "PROMOTED"
+    assert pointer(scenario) == target(4)
+    assert scenario.tags()["rollout:model-package-arn"] == v4
+    described = scenario.endpoint_state()
+    assert described is not None
+    assert described["EndpointConfigName"] == two_versions["config"]
+    assert invoke_via_pointer(scenario) == pytest.approx(sigmoid(4.0))

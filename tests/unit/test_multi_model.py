@@ -307,3 +307,109 @@ def test_the_rolled_back_cause_names_the_pointer() -> None:
     assert "rollout:mme-target:churn of endpoint churn-prod names churn-v6.tar.gz again" in (
         outcome.cause or ""
     )
+
+
+# ---------------------------------------------------------------------- recovery
+
+
+class FakeRecords:
+    def __init__(self, items: dict[str, dict[str, Any]]) -> None:
+        self.items = items
+        self.finished: list[tuple[str, str]] = []
+        self.remembered: list[tuple[str, dict[str, Any]]] = []
+
+    def get(self, deployment_id: str) -> dict[str, Any] | None:
+        return self.items.get(deployment_id)
+
+    def finish(self, deployment_id: str, status: str, **kw: Any) -> None:
+        self.finished.append((deployment_id, status))
+
+    def remember(self, deployment_id: str, fields: dict[str, Any]) -> None:
+        self.remembered.append((deployment_id, fields))
+
+
+class FakeCleanup:
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+
+    def delete(self, names: Any) -> list[str]:
+        self.deleted.extend(names)
+        return list(self.deleted)
+
+    def remove_for_deployment(self, deployment_id: str) -> list[str]:
+        return [deployment_id]
+
+
+class FakeServing:
+    def serving_state(self, endpoint_name: str) -> Any:
+        from model_rollout.deployment import ServingState
+
+        return ServingState.model_validate(copy.deepcopy(PREVIOUS) | {"endpoint_tags": V6_TAGS})
+
+
+def test_deploy_keeps_the_tags_it_replaces_in_the_record_before_moving_the_pointer() -> None:
+    sm = FakeSageMaker(endpoint=described_endpoint(OLD, {"blue": 1.0}), endpoint_tags=V6_TAGS)
+    records = FakeRecords({})
+    deploy(
+        _version_doc(),
+        endpoints=Endpoints(sm),
+        runtime=FakeRuntime(Answer(ok=True)),
+        records=records,
+    )
+    assert records.remembered == [
+        (
+            "churn-v7-0001",
+            {"previous_endpoint_tags": V6_TAGS, "multi_model_target": "churn-v7.tar.gz"},
+        )
+    ]
+
+
+def _recover(records: FakeRecords, tags: dict[str, str]) -> tuple[dict[str, Any], FakeSageMaker]:
+    from model_rollout.endpoint_recovery import recover_endpoint
+
+    sm = FakeSageMaker(endpoint=described_endpoint(OLD, {"blue": 1.0}), endpoint_tags=tags)
+    document = recover_endpoint(
+        _version_doc(),
+        endpoints=Endpoints(sm),
+        releases=FakeServing(),
+        records=records,  # type: ignore[arg-type]
+        alarms=FakeCleanup(),  # type: ignore[arg-type]
+        waiters=FakeCleanup(),  # type: ignore[arg-type]
+        resource_prefix="mr",
+    )
+    return document, sm
+
+
+def test_recovery_moves_back_the_pointer_of_a_version_that_died_mid_way() -> None:
+    dead = {**V6_TAGS, "rollout:deployment-id": "dead-1", "rollout:mme-target:churn": "x.tar.gz"}
+    records = FakeRecords(
+        {
+            "dead-1": {
+                "status": "RUNNING",
+                "previous_endpoint_tags": V6_TAGS,
+                "multi_model_target": "x.tar.gz",
+            }
+        }
+    )
+    document, sm = _recover(records, dead)
+    assert document["recovery"]["action"] == "restore-pointer"
+    assert sm.endpoint_tags == V6_TAGS
+    assert records.finished == [("dead-1", "ABORTED")]
+    assert document["previous"]["endpoint_tags"] == V6_TAGS
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"status": "PROMOTED", "previous_endpoint_tags": {}},  # it ended
+        {"status": "RUNNING"},  # not a multi-model version deployment
+    ],
+)
+def test_recovery_leaves_the_pointer_of_an_ended_or_other_deployment(
+    record: dict[str, Any],
+) -> None:
+    tags = {**V6_TAGS, "rollout:deployment-id": "other-1"}
+    records = FakeRecords({"other-1": record})
+    document, sm = _recover(records, tags)
+    assert document["recovery"]["action"] == "none"
+    assert sm.endpoint_tags == tags and records.finished == []

@@ -59,7 +59,11 @@ def _all_on(config: str, variant: str) -> Expectation:
 
 
 def deploy(
-    deployment: Deployment, *, endpoints: Endpoints, runtime: multi_model.Runtime | None = None
+    deployment: Deployment,
+    *,
+    endpoints: Endpoints,
+    runtime: multi_model.Runtime | None = None,
+    records: multi_model.Remember | None = None,
 ) -> EndpointChange:
     """Create the endpoint on the final config (first deployment), or update it to the bake
     config (green takes all traffic, blue stays provisioned at weight 0) and tag it.
@@ -71,7 +75,10 @@ def deploy(
     previous = deployment.previous
     if release.multi_model is not None and previous is not None:
         return multi_model.deploy_version(
-            deployment, endpoints=endpoints, runtime=runtime or MultiModelRuntime()
+            deployment,
+            endpoints=endpoints,
+            runtime=runtime or MultiModelRuntime(),
+            records=records,
         )
     described = endpoints.describe(name)
 

@@ -26,7 +26,7 @@ The steps reuse the state machine's states, with a branch on the policy's mode:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import Answer
@@ -46,11 +46,17 @@ from model_rollout.policy import MultiModelPolicy, Policy
 from model_rollout.release import release_names
 
 POINTER_TAG_PREFIX = "rollout:mme-target:"
+# the record field where a version deployment keeps the endpoint tags its pointer move replaces
+PREVIOUS_TAGS_FIELD = "previous_endpoint_tags"
 ARTIFACT_FOLDER = "multi-model"
 
 
 class Artifacts(Protocol):
     def copy(self, source_uri: str, target_uri: str, metadata: Mapping[str, str]) -> None: ...
+
+
+class Remember(Protocol):
+    def remember(self, deployment_id: str, fields: dict[str, Any]) -> None: ...
 
 
 class Runtime(Protocol):
@@ -181,10 +187,18 @@ def prepare_release(
 
 
 def deploy_version(
-    deployment: Deployment, *, endpoints: Endpoints, runtime: Runtime
+    deployment: Deployment,
+    *,
+    endpoints: Endpoints,
+    runtime: Runtime,
+    records: Remember | None = None,
 ) -> EndpointChange:
     """Smoke-test the version's artifact through the endpoint, then move the pointer (and
-    the lineage tags) to it. The endpoint config is not touched."""
+    the lineage tags) to it. The endpoint config is not touched.
+
+    Before the move, the deployment's record keeps the tags it replaces
+    (``previous_endpoint_tags``): if the deployment dies before it ends, the next one's
+    RecoverEndpoint puts them back (``recoverable_tags``)."""
     release = deployment.release
     previous = deployment.previous
     if release is None or release.multi_model is None or previous is None:
@@ -223,11 +237,34 @@ def deploy_version(
             f"{answer.error_code}: {answer.error_message}. The pointer {version.pointer_tag} "
             f"was not moved (it names {version.previous_target or 'nothing'})"
         )
+    if records is not None:
+        records.remember(
+            deployment.deployment_id,
+            {
+                PREVIOUS_TAGS_FIELD: dict(previous.endpoint_tags),
+                "multi_model_target": version.target_model,
+            },
+        )
     endpoints.add_tags(arn, wanted)
     return EndpointChange(action="point", expect=expect)
 
 
 # ---------------------------------------------------------------------- RestoreConfig
+
+
+def restore_tags(
+    endpoints: Endpoints, endpoint_arn: str, wanted: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Make the endpoint's ``rollout:*`` tags exactly ``wanted``; (deleted keys, set tags)."""
+    wanted = {k: v for k, v in wanted.items() if k.startswith(TAG_PREFIX)}
+    current = {
+        k: v for k, v in endpoints.list_tags(endpoint_arn).items() if k.startswith(TAG_PREFIX)
+    }
+    stale = sorted(set(current) - set(wanted))
+    changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+    endpoints.delete_tags(endpoint_arn, stale)
+    endpoints.add_tags(endpoint_arn, changed)
+    return stale, changed
 
 
 def restore_pointer(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
@@ -243,13 +280,7 @@ def restore_pointer(deployment: Deployment, *, endpoints: Endpoints) -> Endpoint
             f"endpoint {name} no longer exists; cannot move its pointer back. Recreate it with "
             f"config {previous.endpoint_config_name}."
         )
-    arn = str(described["EndpointArn"])
-    wanted = {k: v for k, v in previous.endpoint_tags.items() if k.startswith(TAG_PREFIX)}
-    current = {k: v for k, v in endpoints.list_tags(arn).items() if k.startswith(TAG_PREFIX)}
-    stale = sorted(set(current) - set(wanted))
-    changed = {k: v for k, v in wanted.items() if current.get(k) != v}
-    endpoints.delete_tags(arn, stale)
-    endpoints.add_tags(arn, changed)
+    stale, changed = restore_tags(endpoints, str(described["EndpointArn"]), previous.endpoint_tags)
     return EndpointChange(
         action="restore-pointer" if stale or changed else "none",
         expect=Expectation(endpoint_config_name=previous.endpoint_config_name),

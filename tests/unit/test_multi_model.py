@@ -413,3 +413,14 @@ def test_recovery_leaves_the_pointer_of_an_ended_or_other_deployment(
     document, sm = _recover(records, tags)
     assert document["recovery"]["action"] == "none"
     assert sm.endpoint_tags == tags and records.finished == []
+
+
+def test_with_an_approval_step_the_single_traffic_step_changes_nothing() -> None:
+    # all_at_once with require_approval walks NextStep → … → AwaitApproval: for a version
+    # on a multi-model endpoint its one step ([100] on the serving variant) is already met
+    from model_rollout.progressive import next_step
+
+    sm = FakeSageMaker(endpoint=described_endpoint(OLD, {"blue": 1.0}), endpoint_tags=V6_TAGS)
+    doc = _version_doc(policy={**POLICY, "require_approval": {"timeout_seconds": 60}})
+    step = next_step(doc, endpoints=Endpoints(sm), clock=lambda: 0.0)
+    assert (step.percent, step.last, sm.calls) == (100.0, True, [])

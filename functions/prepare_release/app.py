@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from model_rollout.adapters.multi_model import ModelArtifacts
 from model_rollout.adapters.releases import Releases
 from model_rollout.deployment import Deployment
 from model_rollout.handler import step_handler
@@ -17,11 +18,12 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 releases = Releases()  # the client is created on first use
+artifacts = ModelArtifacts()  # mode multi_model: the versioned artifact copy
 
 
 @step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    release = prepare_release(event, releases)
+    release = prepare_release(event, releases, artifacts=artifacts)
     logger.info("release prepared", extra={"release": release.model_dump(mode="json")})
     metrics.add_metric(name="ReleasesPrepared", unit=MetricUnit.Count, value=1)
     return release.model_dump(mode="json")

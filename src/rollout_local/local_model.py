@@ -274,3 +274,48 @@ def model_tarball(spec: dict[str, Any]) -> bytes:
         info.size = len(raw)
         tar.addfile(info, io.BytesIO(raw))
     return buf.getvalue()
+
+
+# --- multi-model containers (Mode: MultiModel) ------------------------------------------
+
+
+class TargetModelMissing(Exception):
+    """The object TargetModel names does not exist under the container's prefix."""
+
+
+@dataclass
+class MultiModelHost:
+    """A ``Mode: MultiModel`` container: it serves the models under ``prefix`` (its
+    ``ModelDataUrl``), loading the one a request names (``TargetModel``, relative to the
+    prefix) on first use and keeping it loaded; an artifact overwritten in S3 is loaded
+    afresh (the cache is keyed by the object's ETag). Each loaded model keeps its own
+    request counter (``error_rate``)."""
+
+    prefix: str
+    account_id: str = ACCOUNT_ID
+    _loaded: dict[str, ModelInstance] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def url_of(self, target_model: str) -> str:
+        return self.prefix.rstrip("/") + "/" + target_model.lstrip("/")
+
+    def instance_for(self, target_model: str) -> ModelInstance:
+        """The loaded model ``target_model``; raises TargetModelMissing (no such object) or
+        ModelLoadError (the object is not a loadable model)."""
+        from moto.s3.models import s3_backends
+
+        url = self.url_of(target_model)
+        bucket, key = split_s3_url(url)
+        try:
+            obj = s3_backends[self.account_id]["aws"].get_object(bucket, key)
+        except Exception as exc:  # MissingBucket, MissingKey
+            raise TargetModelMissing(url) from exc
+        if obj is None:
+            raise TargetModelMissing(url)
+        model = load_model(url, self.account_id)
+        with self._lock:
+            loaded = self._loaded.get(target_model)
+            if loaded is None or loaded.model is not model:
+                loaded = ModelInstance(model=model, model_data_url=url)
+                self._loaded[target_model] = loaded
+            return loaded

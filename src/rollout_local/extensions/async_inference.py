@@ -144,6 +144,11 @@ def _process(
             _, deployment = _serving(account_id, region, endpoint_name)
             variant = _pick(deployment.variants, None, deployment.config_name)
             body = _read(account_id, request["input_location"])
+            if variant.instance is None:
+                raise RuntimeValidationError(
+                    f"Endpoint {endpoint_name} is a multi-model endpoint; asynchronous "
+                    "inference serves single-model endpoints only."
+                )
             prediction = variant.instance.invoke(body, request["content_type"], request["accept"])
         except (ModelInputError, ModelServerError, RuntimeValidationError) as exc:
             code = 500 if isinstance(exc, ModelServerError) else 400

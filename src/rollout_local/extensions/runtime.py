@@ -18,6 +18,14 @@ CloudWatch" metrics page:
   ``Invocation4XXErrors``. An endpoint that does not exist or is not serving (``Creating``,
   ``Failed``...) is ``ValidationError`` (HTTP 400). While ``Updating`` the endpoint keeps
   serving its current config, as SageMaker does (no availability loss).
+- Multi-model containers (``Mode: MultiModel``, after "Invoke a Multi-Model Endpoint"):
+  ``TargetModel`` (header ``X-Amzn-SageMaker-Target-Model``) is the model's path relative
+  to the container's ``ModelDataUrl`` prefix; the model is loaded from the local S3 on first
+  use. A target with no object is ``ValidationError`` "Failed to download model data(bucket:
+  …, key: …)"; an object that is not a loadable model is ``ModelError`` (500, counted in
+  ``Invocation5XXErrors``); a request without ``TargetModel`` is ``ValidationError``; and
+  ``TargetModel`` on an endpoint that is not multi-model is ``ValidationError`` "Endpoint …
+  is not a multi-model endpoint and does not support target model header."
 - Shadow variants (``ShadowProductionVariants``) get a copy of a sample of the requests:
   the fraction is the shadow variant's weight divided by the production variant's
   (capped at 1), taken deterministically (request k is copied when ``floor(k*fraction)``
@@ -51,7 +59,15 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from rollout_local.extensions import data_capture
 from rollout_local.extensions._common import STATE_LOCK
 from rollout_local.extensions.sagemaker_endpoints import Deployment, VariantState, state_of
-from rollout_local.local_model import ModelInputError, ModelServerError, Prediction
+from rollout_local.local_model import (
+    ModelInputError,
+    ModelInstance,
+    ModelLoadError,
+    ModelServerError,
+    Prediction,
+    TargetModelMissing,
+    split_s3_url,
+)
 
 NAMESPACE = "AWS/SageMaker"
 SERVING_STATUSES = {"InService", "Updating", "SystemUpdating", "RollingBack"}
@@ -113,12 +129,51 @@ def _shadow_copies(deployment: Deployment, production: VariantState) -> list[Var
     return chosen
 
 
-def _run(
-    variant: VariantState, body: bytes | str, content_type: str | None, accept: str | None
-) -> tuple[Prediction | None, int, str]:
-    """Run the variant's model: (prediction, status the container answered, message)."""
+def _instance(
+    endpoint_name: str, variant: VariantState, target_model: str | None
+) -> tuple[ModelInstance | None, str]:
+    """The model that answers: the variant's, or (multi-model container) the one
+    ``TargetModel`` names under its prefix. (None, message) when it cannot be loaded: the
+    container answers 500."""
+    host = variant.multi_model
+    if host is None:
+        if target_model:
+            raise RuntimeValidationError(
+                f"Endpoint {endpoint_name} is not a multi-model endpoint and does not support "
+                "target model header."
+            )
+        assert variant.instance is not None
+        return variant.instance, ""
+    if not target_model:
+        raise RuntimeValidationError(
+            f"Endpoint {endpoint_name} is a multi-model endpoint: the request must name its "
+            "model with TargetModel (header X-Amzn-SageMaker-Target-Model)."
+        )
     try:
-        return variant.instance.invoke(body, content_type, accept), 200, ""
+        return host.instance_for(target_model), ""
+    except TargetModelMissing as exc:
+        bucket, key = split_s3_url(str(exc))
+        raise RuntimeValidationError(
+            f"Failed to download model data(bucket: {bucket}, key: {key}). Please ensure that "
+            "there is an object located at the URL and that the role passed to CreateModel "
+            "has permissions to download the model."
+        ) from exc
+    except ModelLoadError as exc:
+        return None, f"Failed to load model {target_model}: {exc}"
+
+
+def _run(
+    instance: ModelInstance | None,
+    body: bytes | str,
+    content_type: str | None,
+    accept: str | None,
+    load_error: str = "",
+) -> tuple[Prediction | None, int, str]:
+    """Run the model: (prediction, status the container answered, message)."""
+    if instance is None:
+        return None, 500, load_error
+    try:
+        return instance.invoke(body, content_type, accept), 200, ""
     except ModelInputError as exc:
         return None, 400, str(exc)
     except ModelServerError as exc:
@@ -161,6 +216,7 @@ def invoke(
     accept: str | None,
     target_variant: str | None,
     inference_id: str | None = None,
+    target_model: str | None = None,
 ) -> tuple[Prediction, str]:
     """Invoke an endpoint in-process; returns (prediction, invoked variant) or raises.
 
@@ -182,7 +238,8 @@ def invoke(
             f"Endpoint {endpoint_name} of account {account_id} is not in service (status {status})."
         )
     variant = _pick(deployment.variants, target_variant, deployment.config_name)
-    shadows = _shadow_copies(deployment, variant)
+    instance, load_error = _instance(endpoint_name, variant, target_model)
+    shadows = _shadow_copies(deployment, variant) if variant.multi_model is None else []
     capturing = data_capture.sampled(deployment)
     event_id = str(uuid.uuid4())
     raw = body.encode() if isinstance(body, str) else bytes(body)
@@ -202,14 +259,14 @@ def invoke(
                 response_type=answer.content_type,
             )
 
-    prediction, code, message = _run(variant, body, content_type, accept)
+    prediction, code, message = _run(instance, body, content_type, accept, load_error)
     capture(variant.name, prediction)
-    latency = variant.instance.model.latency_ms
+    latency = instance.model.latency_ms if instance is not None else 0.0
     overhead = max(1, int((time.perf_counter() - started) * 1_000_000))
     _publish(account_id, region, endpoint_name, variant, code, int(latency * 1000), overhead)
     for shadow in shadows:
         shadow_started = time.perf_counter()
-        shadow_prediction, shadow_code, _ = _run(shadow, body, content_type, accept)
+        shadow_prediction, shadow_code, _ = _run(shadow.instance, body, content_type, accept)
         capture(shadow.name, shadow_prediction)
         shadow_overhead = max(1, int((time.perf_counter() - shadow_started) * 1_000_000))
         _publish(
@@ -218,7 +275,7 @@ def invoke(
             endpoint_name,
             shadow,
             shadow_code,
-            int(shadow.instance.model.latency_ms * 1000),
+            int(shadow.instance.model.latency_ms * 1000) if shadow.instance else 0,
             shadow_overhead,
         )
     if prediction is None:
@@ -251,6 +308,7 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> TYPE_RESPONSE:
         headers.get("accept"),
         headers.get("x-amzn-sagemaker-target-variant"),
         headers.get("x-amzn-sagemaker-inference-id"),
+        headers.get("x-amzn-sagemaker-target-model"),
     )
     return (
         200,

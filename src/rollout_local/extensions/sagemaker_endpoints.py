@@ -64,7 +64,7 @@ from rollout_local.extensions._common import (
     epoch_millis,
     schedule,
 )
-from rollout_local.local_model import ModelInstance, ModelLoadError, load_model
+from rollout_local.local_model import ModelInstance, ModelLoadError, MultiModelHost, load_model
 
 PROVISION_ENV = "ROLLOUT_LOCAL_PROVISION_SECONDS"
 WEIGHT_ENV = "ROLLOUT_LOCAL_WEIGHT_SECONDS"
@@ -92,7 +92,8 @@ class VariantState:
 
     name: str
     model_name: str
-    instance: ModelInstance
+    #: the container's model; ``None`` for a multi-model container (``multi_model``)
+    instance: ModelInstance | None
     current_weight: float
     desired_weight: float
     current_instance_count: int | None
@@ -101,6 +102,8 @@ class VariantState:
     deployed_images: list[dict[str, Any]]
     #: requests seen by a shadow variant's sampler (see rollout_local.extensions.runtime)
     requests_seen: int = 0
+    #: a ``Mode: MultiModel`` container: the models under its prefix, by TargetModel
+    multi_model: MultiModelHost | None = None
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -179,6 +182,13 @@ class ProvisioningFailed(Exception):
     pass
 
 
+def container_mode(backend: SageMakerModelBackend, model_name: str) -> str:
+    """The Model's container ``Mode``: ``SingleModel`` (the default) or ``MultiModel``."""
+    model = backend._models.get(model_name)
+    container = (model.primary_container if model is not None else None) or {}
+    return str(container.get("Mode") or "SingleModel")
+
+
 def resolve_model_data_url(backend: SageMakerModelBackend, model_name: str) -> tuple[str, str]:
     """(ModelDataUrl, Image) of a SageMaker Model, through its ModelPackageName if any."""
     model = backend._models.get(model_name)
@@ -227,6 +237,22 @@ def _start_variant(
 ) -> VariantState:
     name = spec["VariantName"]
     url, image = resolve_model_data_url(backend, spec["ModelName"])
+    weight = float(spec.get("InitialVariantWeight", 1.0))
+    count = spec.get("InitialInstanceCount")
+    if container_mode(backend, spec["ModelName"]) == "MultiModel":
+        # no model is loaded at start: each request's TargetModel is (runtime extension)
+        return VariantState(
+            name=name,
+            model_name=spec["ModelName"],
+            instance=None,
+            current_weight=weight,
+            desired_weight=weight,
+            current_instance_count=int(count) if count is not None else None,
+            desired_instance_count=int(count) if count is not None else None,
+            serverless_config=spec.get("ServerlessConfig"),
+            deployed_images=_deployed_images(image, when),
+            multi_model=MultiModelHost(prefix=url, account_id=backend.account_id),
+        )
     try:
         model = load_model(url, backend.account_id)
     except ModelLoadError as exc:
@@ -236,8 +262,6 @@ def _start_variant(
             f"The primary container for production variant {name} did not pass the ping "
             "health check. Please check CloudWatch logs for this endpoint."
         )
-    weight = float(spec.get("InitialVariantWeight", 1.0))
-    count = spec.get("InitialInstanceCount")
     return VariantState(
         name=name,
         model_name=spec["ModelName"],

@@ -275,6 +275,13 @@ def finish_rollback(
             if deployment.previous
             else f"endpoint {name}, which this deployment created, was removed"
         )
+        version = deployment.release.multi_model if deployment.release else None
+        if version is not None and deployment.previous is not None:
+            serving = (
+                f"the pointer {version.pointer_tag} of endpoint {name} names "
+                f"{version.previous_target or 'nothing'} again (config "
+                f"{deployment.previous.endpoint_config_name} unchanged)"
+            )
         outcome = Outcome(
             status="ROLLED_BACK", error="RolledBack", cause=f"{reason}. Rolled back: {serving}"
         )

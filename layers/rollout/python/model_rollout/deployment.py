@@ -35,6 +35,9 @@ class ServingState(Part):
     model_package_arn: str | None = None
     variants: list[VariantRef] = Field(default_factory=list)
     endpoint_status: str | None = None
+    # the endpoint's ``rollout:*`` tags (lineage, and the multi-model pointers): what a
+    # multi-model rollback restores (model_rollout.multi_model)
+    endpoint_tags: dict[str, str] = Field(default_factory=dict)
 
     def primary_variant(self) -> VariantRef | None:
         """The variant taking the most traffic (the blue side of a blue/green)."""
@@ -86,6 +89,17 @@ class ValidationResult(Part):
     fixed_set: FixedSetResult | None = None
 
 
+class MultiModelRelease(Part):
+    """A version of a logical model on a multi-model endpoint (model_rollout.multi_model)."""
+
+    model_name: str  # the logical model
+    artifact_prefix: str  # s3://bucket/prefix/ (the container's ModelDataUrl)
+    target_model: str  # <model_name>-v<version>.tar.gz, relative to the prefix
+    artifact_uri: str  # artifact_prefix + target_model
+    pointer_tag: str  # rollout:mme-target:<model_name>
+    previous_target: str | None = None  # what the pointer named when the deployment started
+
+
 class Release(Part):
     """The SageMaker resources a deployment creates, all tagged with their lineage."""
 
@@ -98,6 +112,8 @@ class Release(Part):
     # shadow strategy: production (blue) plus the candidate as a shadow variant, with data
     # capture on both (model_rollout.shadow)
     shadow_config_name: str | None = None
+    # mode multi_model: the version's artifact and the pointer it moves
+    multi_model: MultiModelRelease | None = None
 
 
 class Expectation(Part):

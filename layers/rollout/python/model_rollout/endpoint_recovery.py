@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from model_rollout import multi_model
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.endpoints import DEPLOYMENT_ID_TAG, Endpoints
 from model_rollout.adapters.waiters import Waiters
@@ -83,6 +84,52 @@ def config_serving_state(config_name: str, *, endpoints: Endpoints) -> ServingSt
     )
 
 
+def _recover_pointer(
+    deployment: Deployment,
+    described: dict[str, Any],
+    *,
+    endpoints: Endpoints,
+    records: Records,
+    alarms: Alarms,
+    waiters: Waiters,
+    resource_prefix: str,
+) -> EndpointChange | None:
+    """Mode multi_model: a version deployment that died after moving the pointer (the
+    endpoint's deployment-id tag names it, its record is not final) is undone: the endpoint's
+    ``rollout:*`` tags become those its record kept (model_rollout.multi_model)."""
+    name = deployment.endpoint_name
+    arn = str(described["EndpointArn"])
+    owner = endpoints.list_tags(arn).get(DEPLOYMENT_ID_TAG)
+    if not owner or owner == deployment.deployment_id:
+        return None
+    record = records.get(owner)
+    if record is None or record.get("status") in FINAL:
+        return None
+    kept = record.get(multi_model.PREVIOUS_TAGS_FIELD)
+    if not isinstance(kept, dict):
+        return None  # not a multi-model version deployment
+    multi_model.restore_tags(endpoints, arn, {str(k): str(v) for k, v in kept.items()})
+    removed_alarms = alarms.delete(
+        alarm_name(resource_prefix, name, owner, kind) for kind in (ERROR_RATE, P99_LATENCY)
+    )
+    waiters.remove_for_deployment(owner)
+    records.finish(
+        owner,
+        ABORTED,
+        error="Aborted",
+        cause=(
+            f"deployment {owner} stopped mid-way after moving the multi-model pointer of "
+            f"endpoint {name} to {record.get('multi_model_target')}; deployment "
+            f"{deployment.deployment_id} moved it back (the endpoint's tags as before it)"
+        ),
+        details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
+    )
+    return EndpointChange(
+        action="restore-pointer",
+        expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
+    )
+
+
 def recover_endpoint(
     deployment: Deployment,
     *,
@@ -140,6 +187,19 @@ def recover_endpoint(
             change = EndpointChange(
                 action="restore", expect=Expectation(endpoint_config_name=str(target))
             )
+    if described is not None and change.action == "none":
+        recovered = _recover_pointer(
+            deployment,
+            described,
+            endpoints=endpoints,
+            records=records,
+            alarms=alarms,
+            waiters=waiters,
+            resource_prefix=resource_prefix,
+        )
+        if recovered is not None:
+            change = recovered
+            previous = releases.serving_state(name)
     document = deployment.model_dump(mode="json")
     document["previous"] = previous.model_dump(mode="json") if previous is not None else None
     document["recovery"] = change.model_dump(mode="json")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from model_rollout import multi_model
 from model_rollout.adapters.endpoints import Endpoints
+from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.deployment import Deployment, EndpointChange, Expectation, Release
 from model_rollout.errors import DeploymentFailed, EndpointConflict, EndpointNotReady
 from model_rollout.expectation import (
@@ -56,12 +58,28 @@ def _all_on(config: str, variant: str) -> Expectation:
 # ---------------------------------------------------------------------- deploy
 
 
-def deploy(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
+def deploy(
+    deployment: Deployment,
+    *,
+    endpoints: Endpoints,
+    runtime: multi_model.Runtime | None = None,
+    records: multi_model.Remember | None = None,
+) -> EndpointChange:
     """Create the endpoint on the final config (first deployment), or update it to the bake
-    config (green takes all traffic, blue stays provisioned at weight 0) and tag it."""
+    config (green takes all traffic, blue stays provisioned at weight 0) and tag it.
+
+    Mode multi_model: a later version is smoke-tested and the pointer moved instead
+    (``model_rollout.multi_model.deploy_version``); the config is not changed."""
     release = _release(deployment)
     name = deployment.endpoint_name
     previous = deployment.previous
+    if release.multi_model is not None and previous is not None:
+        return multi_model.deploy_version(
+            deployment,
+            endpoints=endpoints,
+            runtime=runtime or MultiModelRuntime(),
+            records=records,
+        )
     described = endpoints.describe(name)
 
     if described is None:
@@ -71,7 +89,10 @@ def deploy(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
                 f"{previous.endpoint_config_name} when the deployment started); nothing was "
                 "changed. Approve the version again to deploy it to a new endpoint."
             )
-        endpoints.create(name, release.final_config_name, release.tags)
+        tags = dict(release.tags)
+        if release.multi_model is not None:  # the first version's pointer
+            tags[release.multi_model.pointer_tag] = release.multi_model.target_model
+        endpoints.create(name, release.final_config_name, tags)
         return EndpointChange(
             action="create", expect=_all_on(release.final_config_name, release.variant_name)
         )
@@ -204,6 +225,9 @@ def restore_config(deployment: Deployment, *, endpoints: Endpoints) -> EndpointC
     first deployment, delete the endpoint it created."""
     name = deployment.endpoint_name
     previous = deployment.previous
+    if multi_model.is_multi_model(deployment) and previous is not None:
+        # the config never changed: the pointer (and the lineage) moves back
+        return multi_model.restore_pointer(deployment, endpoints=endpoints)
     described = endpoints.describe(name)
     ours = _ours(deployment)
 

@@ -44,6 +44,11 @@ class DeploymentFailed(RolloutError):
     """An endpoint operation did not reach the requested state (including silent fallback)."""
 
 
+class SmokeTestFailed(DeploymentFailed):
+    """Mode multi_model: InvokeEndpoint with TargetModel = the new version's artifact did not
+    answer; the logical model's pointer was not moved."""
+
+
 class EndpointNotReady(RolloutError):
     """The endpoint is still changing; the waiter keeps waiting."""
 

@@ -223,6 +223,21 @@ class AsyncInferencePolicy(StrictModel):
     target_backlog_per_instance: float = Field(default=5.0, gt=0)
 
 
+class MultiModelPolicy(StrictModel):
+    """``mode: multi_model``: the endpoint's container serves many models from one S3 prefix
+    (``Mode: MultiModel``); a version is an artifact ``<model_name>-v<version>.tar.gz`` under
+    ``artifact_prefix`` and the logical model's pointer names the one that serves
+    (model_rollout.multi_model)."""
+
+    # the logical model: the pointer's name, and the artifact names' stem
+    model_name: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+    # where the container loads models from (default: s3://<InferenceBucket>/multi-model/<endpoint>/)
+    artifact_prefix: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
+    # the request the smoke test sends with TargetModel = the new version's artifact
+    smoke_test_body: str = Field(min_length=1, max_length=65_536)
+    smoke_test_content_type: str = Field(default="text/csv", min_length=1, max_length=256)
+
+
 class ValidationPolicy(StrictModel):
     metric: str = "accuracy"
     greater_is_better: bool = True
@@ -243,9 +258,11 @@ class Policy(StrictModel):
     )
     allow_strategy_override: bool = False
     require_approval: ApprovalPolicy | None = None
-    # how the endpoint serves: real-time, asynchronous (AsyncInferenceConfig)
-    mode: Literal["real_time", "async"] = "real_time"
+    # how the endpoint serves: real-time, asynchronous (AsyncInferenceConfig), or many models
+    # behind one container (multi_model: a version moves the logical model's pointer)
+    mode: Literal["real_time", "async", "multi_model"] = "real_time"
     async_inference: AsyncInferencePolicy | None = None
+    multi_model: MultiModelPolicy | None = None
     # target-tracking autoscaling of the new variant (model_rollout.variant_scaling)
     autoscaling: AutoscalingPolicy | None = None
 
@@ -259,6 +276,20 @@ class Policy(StrictModel):
             )
         if self.async_inference is not None and self.mode != "async":
             raise ValueError("'async_inference' applies to mode 'async' only")
+        if self.mode == "multi_model":
+            # a version is a pointer move inside one variant: there is no second variant to
+            # shift traffic to, shadow or test against
+            if self.strategy.type != "all_at_once":
+                raise ValueError(
+                    "mode 'multi_model' allows strategy 'all_at_once' only (a version is a "
+                    f"pointer move, not a traffic shift), not {self.strategy.type!r}"
+                )
+            if self.multi_model is None:
+                raise ValueError(
+                    "mode 'multi_model' needs 'multi_model': {\"model_name\": <logical model>}"
+                )
+        elif self.multi_model is not None:
+            raise ValueError("'multi_model' applies to mode 'multi_model' only")
         if self.autoscaling is not None and self.mode != "real_time":
             raise ValueError(
                 "'autoscaling' applies to mode 'real_time' (async endpoints scale on their "

@@ -166,6 +166,25 @@ class DeploymentRecords(LazyClient):
                 },
             )
 
+    def remember(self, deployment_id: str, fields: dict[str, Any]) -> None:
+        """Add ``fields`` to a deployment's record (what a later recovery needs to know)."""
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        names = {f"#f{i}": key for i, key in enumerate(fields)}
+        values = {
+            f":v{i}": serializer.serialize(value)
+            for i, value in enumerate(_to_dynamo(dict(fields)).values())
+        }
+        with throttling_as(f"updating the record of deployment {deployment_id}"):
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"deployment_id": {"S": deployment_id}},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+
     def get(self, deployment_id: str) -> dict[str, Any] | None:
         with throttling_as(f"reading deployment {deployment_id}"):
             response = self.client.get_item(

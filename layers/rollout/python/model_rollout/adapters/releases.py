@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from model_rollout.adapters.aws import LazyClient, error_code, error_message, throttling_as
 from model_rollout.deployment import ServingState, VariantRef
-from model_rollout.errors import DeploymentFailed
-from model_rollout.lineage import TAG_MODEL_PACKAGE_ARN, as_aws_tags
+from model_rollout.errors import DeploymentFailed, ModelPackageNotFound
+from model_rollout.lineage import TAG_MODEL_PACKAGE_ARN, TAG_PREFIX, as_aws_tags
 from model_rollout.settings import settings
 
 
@@ -123,7 +123,8 @@ class Releases(LazyClient):
                     instance_count=int(count) if count is not None else None,
                 )
             )
-        package_arn = self.tags(endpoint["EndpointArn"]).get(TAG_MODEL_PACKAGE_ARN)
+        endpoint_tags = self.tags(endpoint["EndpointArn"])
+        package_arn = endpoint_tags.get(TAG_MODEL_PACKAGE_ARN)
         if package_arn is None and config is not None and config.get("EndpointConfigArn"):
             package_arn = self.tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
         return ServingState(
@@ -131,7 +132,29 @@ class Releases(LazyClient):
             model_package_arn=package_arn,
             variants=variants,
             endpoint_status=endpoint.get("EndpointStatus"),
+            endpoint_tags={k: v for k, v in endpoint_tags.items() if k.startswith(TAG_PREFIX)},
         )
+
+    def package_container(self, model_package_arn: str) -> dict[str, Any]:
+        """The first container of a model package's InferenceSpecification (Image and
+        ModelDataUrl): what a multi-model endpoint's artifact is copied from."""
+        try:
+            with throttling_as(f"DescribeModelPackage {model_package_arn}"):
+                package = self.client.describe_model_package(ModelPackageName=model_package_arn)
+        except ClientError as error:
+            if _not_found(error):
+                raise ModelPackageNotFound(
+                    f"model package {model_package_arn} does not exist"
+                ) from error
+            raise
+        containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
+        if not containers or not containers[0].get("ModelDataUrl"):
+            raise DeploymentFailed(
+                f"model package {model_package_arn} has no container with a ModelDataUrl: "
+                "a multi-model endpoint serves model artifacts, it has nothing to copy"
+            )
+        container: dict[str, Any] = containers[0]
+        return container
 
     # ------------------------------------------------------------------ creating
     def create_model(
@@ -202,6 +225,32 @@ class Releases(LazyClient):
                 return False
             raise DeploymentFailed(
                 f"CreateEndpointConfig {config_name} was rejected: "
+                f"{error_code(error)}: {error_message(error)}"
+            ) from error
+        return True
+
+    def create_multi_model(
+        self, model_name: str, image: str, artifact_prefix: str, tags: Mapping[str, str]
+    ) -> bool:
+        """CreateModel with one ``Mode: MultiModel`` container loading models from
+        ``artifact_prefix``; ``False`` if it already existed (a retry)."""
+        try:
+            with throttling_as(f"CreateModel {model_name}"):
+                self.client.create_model(
+                    ModelName=model_name,
+                    PrimaryContainer={
+                        "Image": image,
+                        "Mode": "MultiModel",
+                        "ModelDataUrl": artifact_prefix,
+                    },
+                    ExecutionRoleArn=self.execution_role_arn,
+                    Tags=as_aws_tags(tags),
+                )
+        except ClientError as error:
+            if _already_exists(error):
+                return False
+            raise DeploymentFailed(
+                f"CreateModel {model_name} (multi-model, {artifact_prefix}) was rejected: "
                 f"{error_code(error)}: {error_message(error)}"
             ) from error
         return True

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from model_rollout import multi_model
+from model_rollout.adapters.multi_model import ModelArtifacts
 from model_rollout.adapters.releases import Releases
 from model_rollout.async_inference import async_inference_config
 from model_rollout.deployment import Deployment, Release
 from model_rollout.errors import ValidationFailed
+from model_rollout.inference_settings import inference_settings
 from model_rollout.lineage import lineage_tags
 from model_rollout.release import plan_release
 from model_rollout.settings import settings
@@ -25,12 +28,25 @@ def release_tags(deployment: Deployment) -> dict[str, str]:
 
 
 def prepare_release(
-    deployment: Deployment, releases: Releases, *, resource_prefix: str | None = None
+    deployment: Deployment,
+    releases: Releases,
+    *,
+    resource_prefix: str | None = None,
+    artifacts: ModelArtifacts | None = None,
 ) -> Release:
     if deployment.validation is None or not deployment.validation.gate.passed:
         raise ValidationFailed(
             f"deployment {deployment.deployment_id} has no passed validation; the release of "
             f"{deployment.model_package_arn} is created only after Validate"
+        )
+    if multi_model.is_multi_model(deployment):  # a version is an artifact and a pointer
+        return multi_model.prepare_release(
+            deployment,
+            releases=releases,
+            artifacts=artifacts or ModelArtifacts(),
+            tags=release_tags(deployment),
+            resource_prefix=resource_prefix or settings().resource_prefix,
+            inference_bucket=inference_settings().inference_bucket,
         )
     plan = plan_release(
         deployment_id=deployment.deployment_id,

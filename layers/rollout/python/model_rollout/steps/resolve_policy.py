@@ -54,7 +54,14 @@ def effective_strategy(policy: Policy, package: ModelPackage, *, group: str) -> 
             "strategy overrides (allow_strategy_override is false); remove the override or "
             "allow it in the policy"
         )
-    return parse_strategy_override(override, source=f"{STRATEGY_OVERRIDE_KEY} of {package.arn}")
+    strategy = parse_strategy_override(override, source=f"{STRATEGY_OVERRIDE_KEY} of {package.arn}")
+    if policy.mode != "real_time" and strategy.type != "all_at_once":
+        raise InvalidPolicy(
+            f"model package {package.arn} overrides the strategy with {strategy.type!r}, but "
+            f"the policy of group {group!r} is mode {policy.mode!r}, which allows strategy "
+            "'all_at_once' only"
+        )
+    return strategy
 
 
 def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deployment:

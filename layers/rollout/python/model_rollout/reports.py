@@ -456,6 +456,14 @@ def strategy_text(strategy: Any) -> str:
     return f"{strategy.get('type', '?')} ({rest})" if rest else str(strategy.get("type", "?"))
 
 
+# (chart id, title, AWS/SageMaker metric, y label): one line per variant
+VARIANT_METRIC_CHARTS = (
+    ("invocations", "Invocations per variant", "Invocations", "requests / period"),
+    ("errors", "Model errors (5XX) per variant", "Invocation5XXErrors", "errors / period"),
+    ("latency", "p99 model latency per variant", "ModelLatency", "ms"),
+)
+
+
 def render_html(data: ReportData) -> str:
     summary = data.summary()
     # one time axis for every chart: the execution, widened to the metric periods around it
@@ -475,29 +483,9 @@ def render_html(data: ReportData) -> str:
             y_format="percent",
         ),
         timeline_chart("alarms", "Alarm states", data.alarms, t0=t0, t1=t1),
-        line_chart(
-            "invocations",
-            "Invocations per variant",
-            data.metrics.get("Invocations", {}),
-            t0=t0,
-            t1=t1,
-            y_label="requests / period",
-        ),
-        line_chart(
-            "errors",
-            "Model errors (5XX) per variant",
-            data.metrics.get("Invocation5XXErrors", {}),
-            t0=t0,
-            t1=t1,
-            y_label="errors / period",
-        ),
-        line_chart(
-            "latency",
-            "p99 model latency per variant",
-            data.metrics.get("ModelLatency", {}),
-            t0=t0,
-            t1=t1,
-            y_label="ms",
+        *(
+            line_chart(key, title, data.metrics.get(metric, {}), t0=t0, t1=t1, y_label=label)
+            for key, title, metric, label in VARIANT_METRIC_CHARTS
         ),
         timeline_chart(
             "states",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
+from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
@@ -38,6 +39,15 @@ def default_client(service: str) -> Any:
     from botocore.config import Config
 
     return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def s3_location(uri: str) -> tuple[str, str] | None:
+    """``(bucket, key)`` of an ``s3://bucket/key`` URI (the key may be empty: a bucket or a
+    prefix); ``None`` when it is not one. Callers raise their own named error."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        return None
+    return parsed.netloc, parsed.path.lstrip("/")
 
 
 def error_code(error: ClientError) -> str:

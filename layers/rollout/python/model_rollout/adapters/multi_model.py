@@ -15,17 +15,21 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import LazyClient, error_code, error_message, throttling_as
+from model_rollout.adapters.aws import (
+    LazyClient,
+    error_code,
+    error_message,
+    s3_location,
+    throttling_as,
+)
 from model_rollout.errors import DeploymentFailed
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    if not uri.startswith("s3://") or "/" not in uri[5:]:
+    location = s3_location(uri)
+    if location is None or not location[1]:
         raise DeploymentFailed(f"{uri!r} is not an s3://bucket/key URI")
-    bucket, key = uri[5:].split("/", 1)
-    if not bucket or not key:
-        raise DeploymentFailed(f"{uri!r} is not an s3://bucket/key URI")
-    return bucket, key
+    return location
 
 
 class ModelArtifacts(LazyClient):

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import default_client, error_code, error_message, throttling_as
+from model_rollout.adapters.aws import (
+    default_client,
+    error_code,
+    error_message,
+    s3_location,
+    throttling_as,
+)
 from model_rollout.errors import InvalidMetricsReport, ModelPackageNotFound
 
 MAX_REPORT_BYTES = 10 * 1024 * 1024
@@ -31,13 +36,6 @@ class ModelPackage:
     @property
     def strategy_override(self) -> str | None:
         return self.customer_metadata.get(STRATEGY_OVERRIDE_KEY)
-
-
-def _split_s3_uri(uri: str) -> tuple[str, str] | None:
-    parsed = urlparse(uri)
-    if parsed.scheme != "s3" or not parsed.netloc or not parsed.path.strip("/"):
-        return None
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 class ModelRegistry:
@@ -88,8 +86,8 @@ class ModelRegistry:
                 f"model package {package.arn} has no model quality report "
                 "(ModelMetrics.ModelQuality.Statistics.S3Uri); register it with one"
             )
-        location = _split_s3_uri(uri)
-        if location is None:
+        location = s3_location(uri)
+        if location is None or not location[1].strip("/"):
             raise InvalidMetricsReport(
                 f"the model quality report of {package.arn} is not an s3:// object URI: {uri}"
             )

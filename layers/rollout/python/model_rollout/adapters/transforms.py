@@ -12,21 +12,26 @@ Throttling becomes ``Throttled`` (the state machine retries with backoff and jit
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import default_client, error_code, error_message, throttling_as
+from model_rollout.adapters.aws import (
+    default_client,
+    error_code,
+    error_message,
+    s3_location,
+    throttling_as,
+)
 from model_rollout.errors import InvalidBatchRequest, TransformFailed
 
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    if parsed.scheme != "s3" or not parsed.netloc:
+    location = s3_location(uri)
+    if location is None:
         raise InvalidBatchRequest(f"{uri!r} is not an s3://bucket/key URI")
-    return parsed.netloc, parsed.path.lstrip("/")
+    return location
 
 
 class Transforms:

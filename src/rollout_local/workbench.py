@@ -29,6 +29,26 @@ DEFAULT_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
+#: executions already known, in a row, after which ``ListExecutions`` (newest first) is not
+#: paged further: executions started at the same instant may be listed slightly out of order
+_KNOWN_RUN = 10
+
+
+def package_in_input(text: str) -> str:
+    """The model package an execution's input names: the approval event's
+    ``detail.ModelPackageArn``, or a direct input's ``model_package_arn``; else ``""``."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    detail = document.get("detail")
+    if isinstance(detail, dict):
+        return str(detail.get("ModelPackageArn", ""))
+    return str(document.get("model_package_arn", ""))
+
+
 class DeadlineExceeded(AssertionError):
     """A condition did not hold before its deadline."""
 
@@ -77,6 +97,10 @@ class Workbench:
     bucket: str = "model-rollout-workbench"
     _clients: dict[str, Any] = field(default_factory=dict)
     _bucket_ready: bool = False
+    _machine_arn: str | None = None
+    #: execution ARN → the model package its input names (see ``_index_executions``)
+    _packages: dict[str, str] = field(default_factory=dict)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -172,22 +196,59 @@ class Workbench:
 
     # ------------------------------------------------------------------ executions
     def state_machine_arn(self) -> str:
-        machines = self.client("stepfunctions").list_state_machines()["stateMachines"]
-        for machine in machines:
-            if "DeployModel" in machine["name"]:
-                return str(machine["stateMachineArn"])
-        raise LookupError(f"no deploy-model state machine among {[m['name'] for m in machines]}")
+        if self._machine_arn is None:
+            machines = self.client("stepfunctions").list_state_machines()["stateMachines"]
+            names = [m["name"] for m in machines]
+            found = [m["stateMachineArn"] for m in machines if "DeployModel" in m["name"]]
+            if not found:
+                raise LookupError(f"no deploy-model state machine among {names}")
+            self._machine_arn = str(found[0])
+        return self._machine_arn
 
-    def executions_for(self, package_arn: str) -> list[dict[str, Any]]:
-        """Executions whose triggering event names this package, oldest first."""
+    def _index_executions(self, machine_arn: str) -> None:
+        """Learn the package of every execution started since the last look.
+
+        ``ListExecutions`` lists newest first; each execution is described once (its input
+        never changes), and listing stops after a run of executions already known, so many
+        waits on a stack with thousands of executions stay cheap.
+        """
         sfn = self.client("stepfunctions")
-        found = []
-        paginator = sfn.get_paginator("list_executions")
-        for page in paginator.paginate(stateMachineArn=self.state_machine_arn()):
+        fresh: list[str] = []
+        known_in_a_row = 0
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn):
             for item in page["executions"]:
-                described = sfn.describe_execution(executionArn=item["executionArn"])
-                if package_arn in described.get("input", ""):
-                    found.append(described)
+                arn = str(item["executionArn"])
+                with self._index_lock:
+                    known = arn in self._packages
+                if not known:
+                    fresh.append(arn)
+                    known_in_a_row = 0
+                else:
+                    known_in_a_row += 1
+            if known_in_a_row >= _KNOWN_RUN:
+                break
+        for arn in fresh:
+            package = package_in_input(sfn.describe_execution(executionArn=arn).get("input", ""))
+            with self._index_lock:
+                self._packages[arn] = package
+
+    def executions_for(
+        self, package_arn: str, machine_arn: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Executions (of the deploy-model state machine unless ``machine_arn`` says
+        otherwise) started for this package, oldest first, freshly described."""
+        machine = machine_arn or self.state_machine_arn()
+        self._index_executions(machine)
+        # arn:aws:states:<region>:<account>:execution:<machine name>:<execution name>
+        prefix = machine.replace(":stateMachine:", ":execution:", 1) + ":"
+        with self._index_lock:
+            mine = [
+                arn
+                for arn, package in self._packages.items()
+                if package == package_arn and arn.startswith(prefix)
+            ]
+        sfn = self.client("stepfunctions")
+        found = [sfn.describe_execution(executionArn=arn) for arn in mine]
         return sorted(found, key=lambda e: e["startDate"])
 
     def wait_for_execution(

@@ -143,53 +143,15 @@ def serving(scenario: Scenario) -> dict[str, Any]:
 
 
 class Executions:
-    """Which execution belongs to which model package: each execution is described once
-    (listing stops at the first execution already seen), so many concurrent waits stay cheap."""
+    """Waits for a package's execution of one state machine, on the workbench's index of
+    executions (each described once), so many concurrent waits stay cheap."""
 
     def __init__(self, bench: Workbench) -> None:
         self.bench = bench
-        self._package: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def _refresh(self, machine_arn: str) -> None:
-        sfn = self.bench.client("stepfunctions")
-        fresh: list[str] = []
-        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn):
-            arns = [e["executionArn"] for e in page["executions"]]  # newest first
-            with self._lock:
-                new = [a for a in arns if a not in self._package]
-            fresh += new
-            if len(new) < len(arns):
-                break
-        for arn in fresh:
-            package = _package_in(sfn.describe_execution(executionArn=arn).get("input", ""))
-            with self._lock:
-                self._package[arn] = package
-
-    def of(self, package_arn: str, machine_arn: str) -> list[dict[str, Any]]:
-        self._refresh(machine_arn)
-        with self._lock:
-            mine = [a for a, p in self._package.items() if p == package_arn]
-        sfn = self.bench.client("stepfunctions")
-        found = [sfn.describe_execution(executionArn=a) for a in mine]
-        return sorted(found, key=lambda e: e["startDate"])
 
     def ended(self, package_arn: str, machine_arn: str, timeout: float) -> dict[str, Any]:
         def done() -> dict[str, Any] | None:
-            runs = self.of(package_arn, machine_arn)
+            runs = self.bench.executions_for(package_arn, machine_arn)
             return runs[0] if runs and runs[0]["status"] in TERMINAL else None
 
         return dict(wait_until(done, timeout=timeout, interval=2.0, what=package_arn))
-
-
-def _package_in(text: str) -> str:
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return ""
-    detail = document.get("detail") if isinstance(document, dict) else None
-    if isinstance(detail, dict):
-        return str(detail.get("ModelPackageArn", ""))
-    if isinstance(document, dict):
-        return str(document.get("model_package_arn", ""))
-    return ""

@@ -40,7 +40,7 @@ from moto.stepfunctions.parser.backend.execution import Execution as ParserExecu
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from rollout_local import eventbridge, lambda_runtime
+from rollout_local import eventbridge, lambda_runtime, speedups
 from rollout_local.template import DEFAULT_STACK_NAME, REGION, DeployedStack, deploy
 
 logger = logging.getLogger(__name__)
@@ -243,6 +243,7 @@ class LocalStack:
         try:
             self._configure()
             _fix_moto_step_functions()
+            speedups.install()
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
             self._server.start()
             lambda_runtime.install()
@@ -306,6 +307,7 @@ class LocalStack:
                 server.server_close()
             self._server = None
             moto_api_backend.reset()
+            speedups.clear()
         if self._saved_config is not None:
             moto_config.default_user_config.update(self._saved_config)
             self._saved_config = None

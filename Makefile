@@ -35,13 +35,18 @@ demo-strategies: $(STAMP)
 demo-inference: $(STAMP)
 	$(BIN)/python -m rollout_local.demo_inference
 
+# Parallel test workers, each with a local stack of its own; most of a deployment is waiting,
+# so more workers than cores keep both cores busy.
+TEST_WORKERS ?= 4
+
 ## Every test: unit, adapters on moto, end-to-end on the local stack, and the linters.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory lint
 
+## The tests that need no local stack (domain, adapters on moto, extensions, CLI rendering).
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -n 2 -m "not stack"
 
 # checkov pins its own dependency tree (boto3, pydantic, ...) too: a venv of its own as well.
 CHECKOV_VENV  := .venv-checkov

@@ -13,6 +13,7 @@ fires for invocations whose payload names that case's token), once per state mac
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -138,12 +139,36 @@ KNOWN = {
         "FinishTransform cannot name the model without $.transform, so it is left behind"
     ),
 }
+#: the cases of a state machine are split into shards of about this many; a shard runs its
+#: cases concurrently on one local stack. A case's id ends in ``@<shard>``: under
+#: pytest-xdist a shard's cases go to one worker (``tests/conftest.py``), and the shards run
+#: on different workers' stacks
+SHARD_SIZE = 24
+
+
+def shard_of(case: tuple[str, str, str]) -> int:
+    same_machine = [c for c in MATRIX if c[0] == case[0]]
+    shards = max(1, round(len(same_machine) / SHARD_SIZE))
+    return same_machine.index(case) % shards
+
+
+def case_id(case: tuple[str, str, str]) -> str:
+    return f"{'-'.join(case)}@faults-{case[0]}-{shard_of(case)}"
+
+
 CASES = [
-    pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=KNOWN[case]))
-    if case in KNOWN
-    else case
+    pytest.param(
+        *case,
+        id=case_id(case),
+        marks=[pytest.mark.xfail(strict=True, reason=KNOWN[case])] if case in KNOWN else [],
+    )
     for case in MATRIX
 ]
+
+
+#: one sequence of case tokens per process (a worker may run several shards on its stack);
+#: ``next`` on an ``itertools.count`` is atomic
+_TOKENS = itertools.count(1)
 
 
 # ---------------------------------------------------------------------- deploy-model
@@ -227,12 +252,9 @@ class DeployModelDriver:
         self.states = all_states(
             json.loads((ROOT / "statemachines" / "deploy_model.asl.json").read_text())
         )
-        self.counter = iter(range(1, 10_000))
-        self.count_lock = threading.Lock()
 
     def token(self) -> str:
-        with self.count_lock:
-            return f"fx{next(self.counter)}x"
+        return f"fx{next(_TOKENS)}x"
 
     def run(
         self,
@@ -429,12 +451,9 @@ class BatchTransformDriver:
         self.states = all_states(
             json.loads((ROOT / "statemachines" / "batch_transform.asl.json").read_text())
         )
-        self.counter = iter(range(1, 10_000))
-        self.count_lock = threading.Lock()
 
     def run(self, arm: list[tuple[str, str, int, int | None]]) -> Outcome:
-        with self.count_lock:
-            token = f"bx{next(self.counter)}x"
+        token = f"bx{next(_TOKENS)}x"
         outcome = Outcome(token=token)
         scenario = Scenario(bench=self.bench, group=f"{token}-g", endpoint=f"{token}-e")
         armed: list[faults.Fault] = []
@@ -507,34 +526,40 @@ DRIVERS: dict[str, Any] = {
 
 
 class Results:
-    """Runs every case of a state machine once (concurrently), on first use."""
+    """Runs every case of a shard of a state machine's cases once (concurrently), on first
+    use."""
 
     def __init__(self, bench: Workbench, stack: Any) -> None:
         self.bench, self.stack = bench, stack
-        self._done: dict[str, dict[tuple[str, str], Any]] = {}
+        self._done: dict[tuple[str, int], dict[tuple[str, str], Any]] = {}
         self.plans: dict[tuple[str, str], Plan | str] = {}
         self.base_failed: dict[str, bool] = {}
 
-    def get(self, machine: str, state: str, kind: str) -> tuple[Any, Any]:
-        if machine not in self._done:
+    def get(self, machine: str, state: str, kind: str) -> tuple[Any, Any, Any]:
+        """The plan of a case, its outcome, and the driver that can check it."""
+        shard = (machine, shard_of((machine, state, kind)))
+        if shard not in self._done:
             try:
-                self._done[machine] = self._run(machine)
-            except BaseException as error:  # every case of the machine reports it; run once
-                self._done[machine] = {"error": f"{type(error).__name__}: {error}"}
-        done = self._done[machine]
+                self._done[shard] = self._run(*shard)
+            except BaseException as error:  # every case of the shard reports it; run once
+                self._done[shard] = {"error": f"{type(error).__name__}: {error}"}
+        done = self._done[shard]
         if "error" in done:
             pytest.fail(f"the fault matrix of {machine} could not run: {done['error']}")
-        return self.plans.get((state, kind)), done.get((state, kind))
+        return self.plans.get((state, kind)), done.get((state, kind)), done["driver"]
 
-    def _run(self, machine: str) -> dict[tuple[str, str], Any]:
+    def _run(self, machine: str, shard: int) -> dict[tuple[str, str], Any]:
         driver = DRIVERS[machine](self.bench, self.stack)
         paths = driver.probe()
         statuses = getattr(driver, "base_status", {})
         self.base_failed.update({p: statuses.get(p) == "FAILED" for p in paths})
-        for name, state, kind in MATRIX:
-            if name == machine:
-                self.plans[(state, kind)] = driver.plan(state, kind, paths)
-        runnable = {k: p for k, p in self.plans.items() if isinstance(p, Plan)}
+        mine = {
+            (state, kind): driver.plan(state, kind, paths)
+            for name, state, kind in MATRIX
+            if name == machine and shard_of((name, state, kind)) == shard
+        }
+        self.plans.update(mine)
+        runnable = {k: p for k, p in mine.items() if isinstance(p, Plan)}
         outcomes: dict[tuple[str, str], Any] = {}
         lock = threading.Lock()
         gate = threading.Semaphore(24)
@@ -560,19 +585,18 @@ def results(bench: Workbench, local_stack: Any) -> Iterator[Results]:
     faults.disarm()
 
 
-# the first case of a state machine runs all of them (concurrently): minutes, not seconds
+# the first case of a shard runs all of the shard's cases (concurrently): minutes, not seconds
 @pytest.mark.timeout(3600)
-@pytest.mark.parametrize(("machine", "state", "kind"), CASES, ids=["-".join(c) for c in MATRIX])
+@pytest.mark.parametrize(("machine", "state", "kind"), CASES)
 def test_a_fault_at_every_task_state_leaves_the_endpoint_before_or_deployed(
     results: Results, machine: str, state: str, kind: str
 ) -> None:
     if machine not in DRIVERS:
         pytest.fail(f"no fault driver for state machine {machine}: add one to {__name__}")
-    plan, outcome = results.get(machine, state, kind)
+    plan, outcome, driver = results.get(machine, state, kind)
     if isinstance(plan, str):
         pytest.fail(plan)
     assert outcome is not None
-    driver = results._done[machine]["driver"]  # type: ignore[index]
     driver.check(plan, outcome, results.base_failed.get(plan.preset, False))
 
 

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import boto3
+import pytest
 from tests.local.support import FIXTURE_STACK, FIXTURE_TEMPLATE, PROJECT_ROOT
 from typer.testing import CliRunner
 
@@ -19,6 +20,8 @@ from rollout_local.server import LocalStack, free_port, port_is_free
 from rollout_local.template import DeployedStack
 
 ROLLOUT = str(Path(sys.executable).with_name("rollout"))
+# these start `rollout local up` in processes of their own
+pytestmark = pytest.mark.stack
 
 
 def _lines(stream: object) -> queue.Queue[str]:

@@ -10,12 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.local.support import PROJECT_ROOT
 
 from rollout_local.server import free_port, port_is_free
 from rollout_local.workbench import Workbench, linear_model, quality_report, wait_until
 
 ROLLOUT = str(Path(sys.executable).with_name("rollout"))
+# these start `rollout local up` in processes of their own
+pytestmark = pytest.mark.stack
 
 
 def test_approval_in_another_process_runs_the_real_handlers(tmp_path: Path) -> None:

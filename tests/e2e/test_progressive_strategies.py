@@ -149,7 +149,7 @@ def test_linear_adds_step_percent_every_interval(scenario: Scenario) -> None:
 
 def test_canary_alarm_at_the_second_step_rolls_back_to_blue(scenario: Scenario) -> None:
     _, blue, before = first_deployment(scenario)
-    scenario.policy(strategy=canary([20, 50], bake=60))
+    scenario.policy(strategy=canary([20, 50], bake=10))
 
     v2, execution_arn = start(scenario)
     during = watch_weights(scenario.bench, execution_arn, scenario.endpoint, watches=2)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 README = ROOT / "README.md"
 ROLLBACKS = int(os.environ.get("BENCH_ROLLBACKS", "20"))
-# BENCH_ONLY=startup,demo,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
+# BENCH_ONLY=startup,demo,cpu,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
 INVOCATIONS = int(os.environ.get("BENCH_INVOCATIONS", "500"))
 
 console = Console(stderr=True)
@@ -61,6 +61,9 @@ def measure(only: set[str]) -> dict[str, Any]:
     if wanted("demo"):
         with console.status("`make demo` (rollout demo)"):
             figures["demo_wall_s"] = scale.demo_seconds()
+    if wanted("cpu"):
+        with console.status("CPU of the local stack per deployment"):
+            figures.update(scale.stack_cpu_per_deployment())
     if wanted("cold"):
         with console.status("cold start: handler imports and package sizes"):
             figures.update(cold_start.measure())

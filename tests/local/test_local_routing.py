@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.examples import APPROVED_EVENT
 from tests.local.support import wait_for
 
 from rollout_local import eventbridge
 from rollout_local.server import LocalStack
 from rollout_local.template import DeployedStack
 
-EXAMPLE = Path("/work/shared/examples/model-package-state-change.approved.json")
+EXAMPLE = APPROVED_EVENT
 
 
 def _approval(group: str, **detail: Any) -> dict[str, Any]:

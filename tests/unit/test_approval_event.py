@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers.examples import APPROVED_EVENT, EVENTS, SHARED_EXAMPLES
 
 from model_rollout.approval import describe_raw_event, parse_approval_event
 from model_rollout.errors import InvalidEvent
 
-EXAMPLE = Path("/work/shared/examples/model-package-state-change.approved.json")
-if not EXAMPLE.exists():  # the copy in the repository
-    EXAMPLE = Path(__file__).resolve().parents[2] / "events" / EXAMPLE.name
+EXAMPLE = APPROVED_EVENT
 ARN = "arn:aws:sagemaker:us-east-2:111122223333:model-package/versionedmp-p-idy6c3e1fiqj/2"
 
 
@@ -104,3 +102,13 @@ def test_describe_raw_event_is_best_effort(event: dict[str, Any]) -> None:
     assert describe_raw_event(event)["model_package_arn"] == ARN
     assert describe_raw_event("junk") == {}
     assert describe_raw_event({"detail": 5}) == {}
+
+
+def test_the_repositorys_example_events_are_awss_examples() -> None:
+    originals = sorted(SHARED_EXAMPLES.glob("*.json")) if SHARED_EXAMPLES.is_dir() else []
+    if not originals:
+        pytest.skip(f"no AWS examples beside the project ({SHARED_EXAMPLES.name} not found)")
+    for original in originals:
+        copy = EVENTS / original.name
+        assert copy.is_file(), f"events/ lacks {original.name}"
+        assert json.loads(copy.read_text()) == json.loads(original.read_text()), original.name

@@ -3,7 +3,7 @@
 On AWS, SageMaker emits ``SageMaker Model Package State Change`` (source ``aws.sagemaker``)
 when a model package version is created and whenever it is updated (developer guide,
 "Events that Amazon SageMaker AI sends to Amazon EventBridge"; the shape is in
-``/work/shared/examples/model-package-state-change.approved.json``). The detail carries
+``events/model-package-state-change.approved.json``). The detail carries
 the package's ``ModelPackageGroupName``, ``ModelPackageVersion``, ``ModelPackageArn``,
 ``CreationTime``, ``InferenceSpecification``, ``ModelPackageStatus``,
 ``ModelPackageStatusDetails``, ``CertifyForMarketplace``, ``ModelApprovalStatus``,

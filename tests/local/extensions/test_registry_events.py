@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import boto3
+from tests.helpers.examples import APPROVED_EVENT
 
 from .conftest import Events
 
-EXAMPLE = Path("/work/shared/examples/model-package-state-change.approved.json")
+EXAMPLE = APPROVED_EVENT
 PACKAGE_EVENTS = {
     "source": ["aws.sagemaker"],
     "detail-type": ["SageMaker Model Package State Change"],

@@ -215,7 +215,10 @@ class Workbench:
         sfn = self.client("stepfunctions")
         fresh: list[str] = []
         known_in_a_row = 0
-        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn):
+        pages = sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=machine_arn, PaginationConfig={"PageSize": 2 * _KNOWN_RUN}
+        )
+        for page in pages:
             for item in page["executions"]:
                 arn = str(item["executionArn"])
                 with self._index_lock:

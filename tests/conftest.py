@@ -17,7 +17,6 @@ observed by the steps); only the waiting is shorter.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -68,7 +67,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if server._running is not None and not uses_stack(item):
+    if server.running() is not None and not uses_stack(item):
         pytest.fail(
             f"{item.nodeid} was scheduled after the local stack started in this process: a "
             "mock_aws in it would wipe the stack's state (keep the tests ordered as "
@@ -79,18 +78,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     """The embedded local stack on a free port, ``template.yaml`` deployed."""
-    saved = {key: os.environ.get(key) for key in (PROVISION_ENV, WEIGHT_ENV)}
-    os.environ[PROVISION_ENV] = PROVISION_SECONDS
-    os.environ[WEIGHT_ENV] = WEIGHT_SECONDS
-    # A deployment queued behind a stopped one re-checks its holder every 2 s (300 s deployed).
-    stack = LocalStack(port=free_port(), parameter_overrides={"EndpointLockPollSeconds": "2"})
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(PROVISION_ENV, PROVISION_SECONDS)
+        patch.setenv(WEIGHT_ENV, WEIGHT_SECONDS)
+        # A deployment queued behind a stopped one re-checks its holder every 2 s (300 s
+        # deployed).
+        stack = LocalStack(port=free_port(), parameter_overrides={"EndpointLockPollSeconds": "2"})
+        stack.start()
+        try:
+            yield stack
+        finally:
+            stack.stop()

@@ -59,6 +59,11 @@ _running: LocalStack | None = None
 _running_lock = threading.Lock()
 
 
+def running() -> LocalStack | None:
+    """The local stack started in this process, if one runs."""
+    return _running
+
+
 class LocalStackError(RuntimeError):
     """The local stack could not start (port taken, a stack already running, ...)."""
 

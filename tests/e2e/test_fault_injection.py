@@ -8,7 +8,8 @@ needs no new code here, but a state that no scenario reaches, or a state machine
 driver, fails the suite.
 
 The cases run concurrently (each on its own model package group and endpoint; a fault only
-fires for invocations whose payload names that case's token), once per state machine.
+fires for invocations whose payload names that case's token), in shards of ``SHARD_SIZE``
+that run on different test workers.
 """
 
 from __future__ import annotations

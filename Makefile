@@ -60,8 +60,14 @@ lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template template.yaml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/rollout/python/model_rollout src functions bench scripts
+	$(BIN)/mypy src functions bench scripts
+	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
+	@# the layer as sam build makes it: the model_rollout package alone, under python/
+	rm -rf .aws-sam/layer-check
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build RolloutLayer --template template.yaml --build-dir .aws-sam/layer-check >/dev/null
+	test "$$(ls .aws-sam/layer-check/RolloutLayer/python)" = model_rollout
+	test -f .aws-sam/layer-check/RolloutLayer/python/model_rollout/domain/policy.py
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml --skip-download
 
 ## Mermaid diagrams of the state machines (docs/statemachines/), from their ASL files.

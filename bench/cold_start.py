@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "rollout" / "python"
+LAYER = ROOT / "src"  # what the layer's Makefile packages (model_rollout)
 IMPORT = (
     "import sys, time; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
     "t = time.perf_counter(); import app; print(time.perf_counter() - t)"
@@ -104,7 +104,7 @@ def measure() -> dict[str, Any]:
         "handler_import_ms_median": sorted(times.values())[len(times) // 2],
         "handler_import_dominated_by": dominant_imports(),
         "function_package_bytes_max": max(sizes.values()),
-        "rollout_layer_zip_bytes": zipped_size(ROOT / "layers" / "rollout"),
+        "rollout_layer_zip_bytes": zipped_size(LAYER / "model_rollout"),
         "dependencies_layer_zip_bytes": dependency_layer_size(),
         "handler_import_ms": times,
     }

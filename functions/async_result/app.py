@@ -11,8 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests
-from model_rollout.async_inference import SnsEvent, record_results
 from model_rollout.handler import step_handler
+from model_rollout.modes.asynchronous import SnsEvent, record_results
 
 logger = Logger()
 tracer = Tracer()

@@ -8,8 +8,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests
-from model_rollout.async_inference import StatusRequest, status
 from model_rollout.handler import step_handler
+from model_rollout.modes.asynchronous import StatusRequest, status
 
 logger = Logger()
 tracer = Tracer()

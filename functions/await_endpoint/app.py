@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.config import settings
 from model_rollout.handler import step_handler
-from model_rollout.settings import settings
-from model_rollout.waiting import AwaitRequest, await_endpoint
+from model_rollout.steps.waiting import AwaitRequest, await_endpoint
 
 logger = Logger()
 tracer = Tracer()

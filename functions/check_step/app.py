@@ -1,7 +1,7 @@
 """CheckStep: a traffic step's watch ended without an alarm; the low-traffic guard decides.
 
 Input: the deployment document with $.step. Output ($.step): the step with its verdict
-(``pass`` or ``hold``); ``LowTraffic`` when it fails. See ``model_rollout.progressive``.
+(``pass`` or ``hold``); ``LowTraffic`` when it fails. See ``model_rollout.strategies.progressive``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.variant_metrics import VariantMetrics
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.progressive import check_step
+from model_rollout.strategies.progressive import check_step
 
 logger = Logger()
 tracer = Tracer()

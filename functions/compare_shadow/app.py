@@ -2,7 +2,7 @@
 
 Input: the deployment document (strategy ``shadow``, ``$.shadow.started_at``). Output
 ($.shadow): the verdict (``accepted``/``rejected``), the cause, the checks and the S3
-locations of the JSON report and its Markdown summary. See ``model_rollout.shadow``.
+locations of the JSON report and its Markdown summary. See ``model_rollout.strategies.shadow``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.captures import CaptureStore
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.shadow import compare_shadow
+from model_rollout.strategies.shadow import compare_shadow
 
 logger = Logger()
 tracer = Tracer()

@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.adapters.records import DeploymentRecords
-from model_rollout.deployment import Deployment
-from model_rollout.endpoint_steps import deploy
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
+from model_rollout.steps.endpoint_steps import deploy
 
 logger = Logger()
 tracer = Tracer()

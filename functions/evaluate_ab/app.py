@@ -3,7 +3,7 @@
 Input: the deployment document (strategy ``ab``, ``$.step`` from StartAB). Output ($.ab):
 per-variant counts and intervals, lift, p-value, sample-ratio-mismatch test and the
 verdict (``challenger_wins``, ``incumbent_wins``, ``inconclusive``, ``insufficient_data``,
-``invalid_srm``, or ``extend`` once for too little data). See ``model_rollout.ab``.
+``invalid_srm``, or ``extend`` once for too little data). See ``model_rollout.strategies.ab``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from model_rollout.ab import evaluate_ab
 from model_rollout.adapters.ab_results import ABResults
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
+from model_rollout.strategies.ab import evaluate_ab
 
 logger = Logger()
 tracer = Tracer()

@@ -17,12 +17,12 @@ from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.closing import finish_rollback
-from model_rollout.deployment import Deployment
-from model_rollout.endpoint_lock import EndpointLocks
+from model_rollout.config import settings
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.reports import ReportWriter
-from model_rollout.settings import settings
+from model_rollout.reporting.reports import ReportWriter
+from model_rollout.steps.closing import finish_rollback
+from model_rollout.steps.endpoint_lock import EndpointLocks
 
 logger = Logger()
 tracer = Tracer()

@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.batch import FinishTransformInput, finish_transform
 from model_rollout.handler import step_handler
+from model_rollout.steps.batch import FinishTransformInput, finish_transform
 
 logger = Logger()
 tracer = Tracer()

@@ -1,7 +1,7 @@
 """NextStep: a progressive strategy moves traffic to its plan's next step.
 
 Input: the deployment document. Output ($.step): TrafficStep (the weights asked for, what
-AwaitStep waits for, how long WatchStep watches). See ``model_rollout.progressive``.
+AwaitStep waits for, how long WatchStep watches). See ``model_rollout.strategies.progressive``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.endpoints import Endpoints
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.progressive import next_step
+from model_rollout.strategies.progressive import next_step
 
 logger = Logger()
 tracer = Tracer()

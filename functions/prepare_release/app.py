@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.multi_model import ModelArtifacts
 from model_rollout.adapters.releases import Releases
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
 from model_rollout.steps.prepare_release import prepare_release
 

@@ -18,10 +18,10 @@ from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.deployment import Deployment
-from model_rollout.endpoint_recovery import recover_endpoint
+from model_rollout.config import settings
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.settings import settings
+from model_rollout.steps.endpoint_recovery import recover_endpoint
 
 logger = Logger()
 tracer = Tracer()

@@ -12,8 +12,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime
-from model_rollout.async_inference import SubmitRequest, submit
 from model_rollout.handler import step_handler
+from model_rollout.modes.asynchronous import SubmitRequest, submit
 
 logger = Logger()
 tracer = Tracer()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.registry import ModelRegistry
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
 from model_rollout.steps.validate import validate
 

@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.bake import WatchRequest, watch
 from model_rollout.handler import step_handler
+from model_rollout.steps.bake import WatchRequest, watch
 
 logger = Logger()
 tracer = Tracer()

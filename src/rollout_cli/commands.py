@@ -526,7 +526,7 @@ def report(
     with _errors():
         ctx = _ctx(local, endpoint_url, profile, region, stack_name)
         record = find_record(ctx, deployment)
-        from model_rollout.reports import ReportWriter, render_html  # the layer (views)
+        from model_rollout.reporting.reports import ReportWriter, render_html  # the layer (views)
 
         writer = ReportWriter(
             stepfunctions=ctx.client("stepfunctions"),

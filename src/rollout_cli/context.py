@@ -10,21 +10,12 @@ deploys the template without one) they are found by listing tables and state mac
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 DEFAULT_STACK = "model-rollout"
-LAYER = Path(__file__).resolve().parents[2] / "layers" / "rollout" / "python"
-
-
-def use_domain_layer() -> None:
-    """Make ``model_rollout`` (the Lambda layer's package) importable from the CLI."""
-    if LAYER.is_dir() and str(LAYER) not in sys.path:
-        sys.path.append(str(LAYER))
 
 
 class CliError(Exception):

@@ -164,8 +164,8 @@ def ab_summary(bench: Workbench, execution_arn: str) -> str | None:
 
 
 def staleness(bench: Workbench, table_name: str) -> Table:
-    from model_rollout.ab import list_ab_results
     from model_rollout.adapters.ab_results import ABResults
+    from model_rollout.strategies.ab import list_ab_results
 
     results = list_ab_results(
         ENDPOINT, results=ABResults(bench.client("dynamodb"), table_name=table_name)

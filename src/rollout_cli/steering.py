@@ -1,6 +1,6 @@
 """Operators steer deployments only through the state machine; they never write to the endpoint.
 
-- ``promote`` / ``abort``: ``model_rollout.decisions`` releases the task token a waiting state
+- ``promote`` / ``abort``: ``model_rollout.steps.decisions`` releases the task token a waiting state
   of the deployment parked (SendTaskSuccess, or SendTaskFailure with error ``Aborted``); the
   state machine promotes, or rolls back as after an alarm.
 - ``rollback <endpoint>``: a new deployment of the version that served before, started as an
@@ -20,15 +20,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rollout_cli.context import CliError, Context, use_domain_layer
+from model_rollout.adapters.tasks import TaskTokens
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.errors import NoDecisionPending
+from model_rollout.steps import decisions
+from rollout_cli.context import CliError, Context
 from rollout_cli.views import ROLLBACK_PREFIX, find_record, list_deployments, records
-
-use_domain_layer()
-
-from model_rollout import decisions  # noqa: E402
-from model_rollout.adapters.tasks import TaskTokens  # noqa: E402
-from model_rollout.adapters.waiters import Waiters  # noqa: E402
-from model_rollout.errors import NoDecisionPending  # noqa: E402
 
 
 def decide(ctx: Context, ref: str, action: str, reason: str) -> dict[str, Any]:

@@ -12,18 +12,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from rollout_cli.context import CliError, Context, use_domain_layer
-
-use_domain_layer()
-
-from model_rollout.adapters.records import APPROVAL_PREFIX, DeploymentRecords  # noqa: E402
-from model_rollout.reports import (  # noqa: E402
+from model_rollout.adapters.records import APPROVAL_PREFIX, DeploymentRecords
+from model_rollout.reporting.reports import (
     ExecutionTrace,
     epoch,
     iso,
     read_trace,
     strategy_text,  # noqa: F401 (re-exported for the commands)
 )
+from rollout_cli.context import CliError, Context
 
 # how long one watch lasts, by strategy (all_at_once/canary, linear, shadow)
 BAKE_KEYS = ("bake_seconds", "interval_seconds", "duration_seconds")

@@ -456,13 +456,18 @@ def create_table(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
 
 
 def create_layer(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
-    """Layers are local directories: ``python/`` goes on the import path; a layer that only
-    lists ``requirements.txt`` is provided by the local environment (checked here)."""
+    """Layers are local directories: ``python/`` goes on the import path; a layer built by
+    its Makefile (``BuildMethod: makefile``, which copies packages of ``ContentUri`` into
+    ``python/``) is used from that source folder; a layer that only lists
+    ``requirements.txt`` is provided by the local environment (checked here)."""
     content = d.root / props["ContentUri"]
     name = props.get("LayerName") or d.name(lid)
     arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}:1"
+    build_method = d.resources[lid].get("Metadata", {}).get("BuildMethod")
     if (content / "python").is_dir():
         d.layer_paths[arn] = content / "python"
+    elif build_method == "makefile" and (content / "Makefile").is_file():
+        d.layer_paths[arn] = content
     elif (content / "requirements.txt").is_file():
         d.layer_paths[arn] = None
         missing = _missing_requirements(content / "requirements.txt")
@@ -471,7 +476,9 @@ def create_layer(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
                 "layer %s: requirements not installed locally: %s", lid, ", ".join(missing)
             )
     else:
-        raise TemplateError(f"layer {lid}: {content} has neither python/ nor requirements.txt")
+        raise TemplateError(
+            f"layer {lid}: {content} has neither python/, a Makefile nor requirements.txt"
+        )
     d.record(lid, arn, LayerVersionArn=arn)
 
 

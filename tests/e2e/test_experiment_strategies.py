@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from tests.e2e.scenario import Scenario
 
-from model_rollout.ab import list_ab_results
 from model_rollout.adapters.ab_results import ABResults
+from model_rollout.strategies.ab import list_ab_results
 from rollout_local.experiment_workbench import conversions, publish_outcomes
 from rollout_local.workbench import Workbench, linear_model, quality_report
 

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from tests.e2e.safety_support import records
 from tests.e2e.scenario import Scenario
 
-from model_rollout.multi_model import resolve_target
+from model_rollout.modes.multi_model import resolve_target
 from rollout_local.workbench import linear_model, quality_report
 
 LOGICAL = "churn"

@@ -20,7 +20,7 @@ from moto import mock_aws
 from tests.helpers.documents import ACCOUNT, LINEAGE, REGION, quality_report
 
 from model_rollout.adapters.aws import default_client
-from model_rollout.settings import settings
+from model_rollout.config import settings
 
 DEPLOYMENTS_TABLE = "test-deployments"
 POLICY_PREFIX = "/model-rollout/policies/"

@@ -1,4 +1,4 @@
-"""The endpoint lock (model_rollout.endpoint_lock) on moto's DynamoDB: order, hand-over,
+"""The endpoint lock (model_rollout.steps.endpoint_lock) on moto's DynamoDB: order, hand-over,
 stale holders, concurrent grants."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from tests.helpers.moto_env import mocked_aws
 
 from model_rollout.adapters.locks import LockTable
-from model_rollout.deployment import Approval
-from model_rollout.endpoint_lock import AcquireRequest, acquire, release
+from model_rollout.domain.deployment import Approval
+from model_rollout.steps.endpoint_lock import AcquireRequest, acquire, release
 
 ENDPOINT = "churn-prod"
 

@@ -22,8 +22,8 @@ from tests.helpers.moto_env import DEPLOYMENTS_TABLE, RolloutWorld, mocked_aws
 
 from model_rollout import errors
 from model_rollout.adapters.registry import ModelRegistry
-from model_rollout.deployment import Deployment
-from model_rollout.settings import settings as rollout_settings
+from model_rollout.config import settings as rollout_settings
+from model_rollout.domain.deployment import Deployment
 from model_rollout.steps.resolve_policy import ResolveRequest, ResolveServices, resolve_policy
 from model_rollout.steps.validate import validate
 

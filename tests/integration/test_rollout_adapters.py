@@ -15,7 +15,8 @@ from model_rollout.adapters.policies import PolicyStore
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
-from model_rollout.deployment import Approval, Deployment, Limits, VariantRef
+from model_rollout.domain.deployment import Approval, Deployment, Limits, VariantRef
+from model_rollout.domain.policy import Policy
 from model_rollout.errors import (
     InvalidMetricsReport,
     InvalidPolicy,
@@ -23,7 +24,6 @@ from model_rollout.errors import (
     PolicyNotFound,
     Throttled,
 )
-from model_rollout.policy import Policy
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from tests.helpers.rollout_steps import (
 )
 
 from model_rollout.adapters.waiters import Waiters, alarm_key, endpoint_key
-from model_rollout.alarm_specs import created_alarm_names
-from model_rollout.deployment import Deployment
+from model_rollout.domain.alarm_specs import created_alarm_names
+from model_rollout.domain.deployment import Deployment
 
 CONTEXT = FakeLambdaContext()
 FINAL = RELEASE["final_config_name"]
@@ -183,7 +183,7 @@ def test_watch_fails_at_once_when_an_alarm_is_already_in_alarm(world: RolloutWor
 
 def test_finalize_cleans_up_prunes_and_records(world: RolloutWorld, monkeypatch: Any) -> None:
     monkeypatch.setenv("RETAINED_RELEASES", "1")
-    from model_rollout.settings import settings
+    from model_rollout.config import settings
 
     settings.cache_clear()
     # four older releases of this endpoint, one of another endpoint sharing the prefix

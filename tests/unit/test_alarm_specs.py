@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.helpers.rollout_steps import deployment_document, event
 
-from model_rollout.alarm_specs import (
+from model_rollout.domain.alarm_specs import (
     alarm_name,
     alarm_specs,
     breach_from_alarm,
@@ -13,7 +13,7 @@ from model_rollout.alarm_specs import (
     short_id,
     watched_alarm_names,
 )
-from model_rollout.deployment import Deployment
+from model_rollout.domain.deployment import Deployment
 
 POLICY = {
     "endpoint_name": "churn-prod",

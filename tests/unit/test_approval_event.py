@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tests.helpers.examples import APPROVED_EVENT, EVENTS, SHARED_EXAMPLES
 
-from model_rollout.approval import describe_raw_event, parse_approval_event
+from model_rollout.domain.approval import describe_raw_event, parse_approval_event
 from model_rollout.errors import InvalidEvent
 
 EXAMPLE = APPROVED_EVENT

@@ -7,8 +7,8 @@ from typing import Any
 
 from tests.helpers.rollout_steps import FakeRecords, deployment_document, described_endpoint
 
-from model_rollout.closing import failure_reason, finish_rollback
-from model_rollout.deployment import Deployment, StepFailure
+from model_rollout.domain.deployment import Deployment, StepFailure
+from model_rollout.steps.closing import failure_reason, finish_rollback
 
 
 class _Alarms:

@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from model_rollout.deployment import Outcome
-from model_rollout.reports import (
+from model_rollout.domain.deployment import Outcome
+from model_rollout.reporting.reports import (
     ExecutionTrace,
     ReportData,
     ReportWriter,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tests.helpers.rollout_steps import described_endpoint
 
-from model_rollout.deployment import Expectation
+from model_rollout.domain.deployment import Expectation
+from model_rollout.domain.expectation import check, normalize_status, summarize
 from model_rollout.errors import DeploymentFailed
-from model_rollout.expectation import check, normalize_status, summarize
 
 BAKE = "cfg-bake"
 OLD = "cfg-old"

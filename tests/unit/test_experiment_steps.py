@@ -11,16 +11,27 @@ from typing import Any
 import pytest
 from tests.helpers.rollout_steps import RELEASE, deployment_document
 
-from model_rollout.ab import analyse, arm, evaluate_ab, list_ab_results
 from model_rollout.adapters.experiment_metrics import OutcomeStats, ServingStats
-from model_rollout.deployment import Deployment, Outcome, ServingState, StepFailure, VariantRef
+from model_rollout.domain.deployment import (
+    Deployment,
+    Outcome,
+    ServingState,
+    StepFailure,
+    VariantRef,
+)
+from model_rollout.domain.experiments import verdict_outcome
+from model_rollout.domain.policy import ABStrategy, Policy, parse_policy
+from model_rollout.domain.release import plan_release
 from model_rollout.errors import InvalidPolicy
-from model_rollout.experiments import verdict_outcome
-from model_rollout.policy import ABStrategy, Policy, parse_policy
-from model_rollout.progressive import initial_shares, traffic_plan
-from model_rollout.release import plan_release
-from model_rollout.reports import iso
-from model_rollout.shadow import compare_shadow, pair_scores, scores_of, shadow_data_capture
+from model_rollout.reporting.reports import iso
+from model_rollout.strategies.ab import analyse, arm, evaluate_ab, list_ab_results
+from model_rollout.strategies.progressive import initial_shares, traffic_plan
+from model_rollout.strategies.shadow import (
+    compare_shadow,
+    pair_scores,
+    scores_of,
+    shadow_data_capture,
+)
 
 GREEN = RELEASE["variant_name"]
 BLUE = "blue"
@@ -108,7 +119,7 @@ def test_starting_shares_and_plans_of_shadow_and_ab() -> None:
 def test_shadow_capture_goes_to_the_reports_bucket_unless_the_policy_names_a_place(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from model_rollout import settings as settings_module
+    from model_rollout import config as settings_module
 
     monkeypatch.setenv("REPORTS_BUCKET", "reports-b")
     settings_module.settings.cache_clear()

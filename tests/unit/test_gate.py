@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from model_rollout.domain.gate import evaluate, find_metric
+from model_rollout.domain.policy import ValidationPolicy
 from model_rollout.errors import InvalidMetricsReport, ValidationFailed
-from model_rollout.gate import evaluate, find_metric
-from model_rollout.policy import ValidationPolicy
 
 CANDIDATE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7"
 SERVING = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/6"

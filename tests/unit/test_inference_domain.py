@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from model_rollout.async_inference import (
+from model_rollout.domain.policy import Policy, ValidationDataset
+from model_rollout.errors import AsyncRequestRefused, InvalidBatchRequest, InvalidMetricsReport
+from model_rollout.inference_config import InferenceSettings
+from model_rollout.modes.asynchronous import (
     MAX_INPUT_BYTES,
     AsyncInput,
     SubmitRequest,
@@ -14,11 +17,8 @@ from model_rollout.async_inference import (
     scaling_plan,
     submit,
 )
-from model_rollout.batch import parse_batch_input, validation_filter
-from model_rollout.errors import AsyncRequestRefused, InvalidBatchRequest, InvalidMetricsReport
-from model_rollout.fixed_set import parse_joined
-from model_rollout.inference_settings import InferenceSettings
-from model_rollout.policy import Policy, ValidationDataset
+from model_rollout.steps.batch import parse_batch_input, validation_filter
+from model_rollout.steps.fixed_set import parse_joined
 
 CONFIG = InferenceSettings(
     inference_bucket="inf",

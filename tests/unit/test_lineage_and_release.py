@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from model_rollout.deployment import ServingState, VariantRef
-from model_rollout.errors import ValidationFailed
-from model_rollout.lineage import (
+from model_rollout.domain.deployment import ServingState, VariantRef
+from model_rollout.domain.lineage import (
     lineage_tags,
     required_lineage,
     sanitize_tag_key,
     sanitize_tag_value,
 )
-from model_rollout.policy import Policy
-from model_rollout.release import NAME_PATTERN, plan_release, release_names, short_id
+from model_rollout.domain.policy import Policy
+from model_rollout.domain.release import NAME_PATTERN, plan_release, release_names, short_id
+from model_rollout.errors import ValidationFailed
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/7"
 REQUIRED = ["git_commit", "data_version", "build_id"]

@@ -7,8 +7,8 @@ import json
 import pytest
 from tests.helpers.documents import policy_document
 
+from model_rollout.domain.policy import parse_policy, parse_strategy_override
 from model_rollout.errors import InvalidPolicy
-from model_rollout.policy import parse_policy, parse_strategy_override
 
 SOURCE = "/model-rollout/policies/churn"
 

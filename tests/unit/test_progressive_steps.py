@@ -17,10 +17,10 @@ from tests.helpers.rollout_steps import (
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.waiters import Waiter
-from model_rollout.alarm_specs import alarm_specs
-from model_rollout.decisions import abort, approval_key, approve, promote
-from model_rollout.deployment import Deployment, ServingState, VariantRef
-from model_rollout.endpoint_steps import deploy
+from model_rollout.domain.alarm_specs import alarm_specs
+from model_rollout.domain.deployment import Deployment, ServingState, VariantRef
+from model_rollout.domain.policy import parse_policy, parse_strategy_override
+from model_rollout.domain.release import plan_release
 from model_rollout.errors import (
     DeploymentFailed,
     EndpointNotReady,
@@ -28,9 +28,9 @@ from model_rollout.errors import (
     LowTraffic,
     NoDecisionPending,
 )
-from model_rollout.policy import parse_policy, parse_strategy_override
-from model_rollout.progressive import check_step, next_step, traffic_plan
-from model_rollout.release import plan_release
+from model_rollout.steps.decisions import abort, approval_key, approve, promote
+from model_rollout.steps.endpoint_steps import deploy
+from model_rollout.strategies.progressive import check_step, next_step, traffic_plan
 
 SOURCE = "/model-rollout/policies/churn"
 BAKE = RELEASE["bake_config_name"]

@@ -1,4 +1,4 @@
-"""model_rollout.quality_metrics against scikit-learn's values, on fixed and random data."""
+"""model_rollout.domain.quality_metrics against scikit-learn's values, on fixed and random data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pytest
 from sklearn import metrics as sk
 
-from model_rollout.quality_metrics import MetricError, canonical, compute
+from model_rollout.domain.quality_metrics import MetricError, canonical, compute
 
 
 def data(seed: int, n: int = 200) -> tuple[list[int], list[float]]:

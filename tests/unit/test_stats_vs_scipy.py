@@ -1,4 +1,4 @@
-"""model_rollout.stats (pure Python, in the Lambda layer) against SciPy's reference values."""
+"""model_rollout.domain.stats (pure Python, in the Lambda layer) against SciPy's values."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy import special
 from scipy import stats as sp
 
-from model_rollout import stats
+from model_rollout.domain import stats
 
 REL = 1e-9
 

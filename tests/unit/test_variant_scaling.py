@@ -1,4 +1,4 @@
-"""model_rollout.variant_scaling: who registers, deregisters and restores autoscaling, in
+"""model_rollout.steps.variant_scaling: who registers, deregisters and restores autoscaling, in
 which order relative to the endpoint updates (fakes for SageMaker and Auto Scaling)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from tests.helpers.rollout_steps import (
 )
 
 from model_rollout.adapters.endpoints import Endpoints
-from model_rollout.deployment import Deployment
-from model_rollout.variant_scaling import (
+from model_rollout.domain.deployment import Deployment
+from model_rollout.steps.variant_scaling import (
     promote_releasing_old_scaling,
     restore_config_and_scaling,
     scale_new_variant,

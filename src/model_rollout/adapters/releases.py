@@ -1,0 +1,277 @@
+"""SageMaker resources of a release, and what serves an endpoint now.
+
+- ``serving_state``: DescribeEndpoint + DescribeEndpointConfig + ListTags → ``ServingState``
+  (the rollback target), or ``None`` when the endpoint does not exist (first deployment).
+- ``create_model`` / ``create_endpoint_config``: idempotent (a retried step finds its own
+  resource), tagged with lineage at creation.
+- deletes for cleanup: ``False`` when the resource was already gone.
+
+Throttling becomes ``Throttled`` (the state machine retries with backoff and jitter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from model_rollout.adapters.aws import LazyClient, error_code, error_message, throttling_as
+from model_rollout.config import settings
+from model_rollout.domain.deployment import ServingState, VariantRef
+from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN, TAG_PREFIX, as_aws_tags
+from model_rollout.errors import DeploymentFailed, ModelPackageNotFound
+
+
+def _message(error: ClientError) -> str:
+    return error_message(error).lower()
+
+
+def _not_found(error: ClientError) -> bool:
+    return error_code(error) in {"ValidationException", "ResourceNotFound"} and (
+        "could not find" in _message(error)
+        or "does not exist" in _message(error)
+        or "not found" in _message(error)
+    )
+
+
+def _already_exists(error: ClientError) -> bool:
+    return error_code(error) in {"ValidationException", "ResourceInUse"} and (
+        "already exist" in _message(error)
+    )
+
+
+class Releases(LazyClient):
+    """A SageMaker client (lazily the default one)."""
+
+    service = "sagemaker"
+
+    def __init__(self, client: Any | None = None, *, execution_role_arn: str | None = None):
+        super().__init__(client)
+        self._execution_role_arn = execution_role_arn
+
+    @property
+    def execution_role_arn(self) -> str:
+        if self._execution_role_arn is not None:
+            return self._execution_role_arn
+        return settings().sagemaker_execution_role_arn
+
+    # ------------------------------------------------------------------ reading
+    def describe_endpoint(self, endpoint_name: str) -> dict[str, Any] | None:
+        try:
+            with throttling_as(f"DescribeEndpoint {endpoint_name}"):
+                response: dict[str, Any] = self.client.describe_endpoint(EndpointName=endpoint_name)
+        except ClientError as error:
+            if _not_found(error):
+                return None
+            raise
+        return response
+
+    def current_config_name(self, endpoint_name: str) -> str | None:
+        described = self.describe_endpoint(endpoint_name)
+        return described.get("EndpointConfigName") if described else None
+
+    def describe_endpoint_config(self, config_name: str) -> dict[str, Any] | None:
+        try:
+            with throttling_as(f"DescribeEndpointConfig {config_name}"):
+                response: dict[str, Any] = self.client.describe_endpoint_config(
+                    EndpointConfigName=config_name
+                )
+        except ClientError as error:
+            if _not_found(error):
+                return None
+            raise
+        return response
+
+    def tags(self, resource_arn: str) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        kwargs: dict[str, Any] = {"ResourceArn": resource_arn}
+        while True:
+            with throttling_as(f"ListTags {resource_arn}"):
+                response = self.client.list_tags(**kwargs)
+            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
+            token = response.get("NextToken")
+            if not token:
+                return tags
+            kwargs["NextToken"] = token
+
+    def serving_state(self, endpoint_name: str) -> ServingState | None:
+        """What serves the endpoint now; ``None`` if there is no endpoint.
+
+        The serving model package comes from the endpoint's ``rollout:model-package-arn``
+        tag (falling back to its config's); variants carry model, instance type/count and
+        current weight (``CurrentWeight`` when DescribeEndpoint shows it).
+        """
+        endpoint = self.describe_endpoint(endpoint_name)
+        if endpoint is None:
+            return None
+        config_name = str(endpoint.get("EndpointConfigName", ""))
+        config = self.describe_endpoint_config(config_name) if config_name else None
+        live = {v.get("VariantName"): v for v in endpoint.get("ProductionVariants") or []}
+        variants: list[VariantRef] = []
+        for spec in (config or {}).get("ProductionVariants") or []:
+            name = spec.get("VariantName")
+            current = live.get(name, {})
+            weight = current.get("CurrentWeight", spec.get("InitialVariantWeight", 1.0))
+            count = current.get("CurrentInstanceCount", spec.get("InitialInstanceCount"))
+            variants.append(
+                VariantRef(
+                    variant_name=str(name),
+                    model_name=str(spec.get("ModelName", "")),
+                    weight=float(weight if weight is not None else 1.0),
+                    instance_type=spec.get("InstanceType"),
+                    instance_count=int(count) if count is not None else None,
+                )
+            )
+        endpoint_tags = self.tags(endpoint["EndpointArn"])
+        package_arn = endpoint_tags.get(TAG_MODEL_PACKAGE_ARN)
+        if package_arn is None and config is not None and config.get("EndpointConfigArn"):
+            package_arn = self.tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
+        return ServingState(
+            endpoint_config_name=config_name,
+            model_package_arn=package_arn,
+            variants=variants,
+            endpoint_status=endpoint.get("EndpointStatus"),
+            endpoint_tags={k: v for k, v in endpoint_tags.items() if k.startswith(TAG_PREFIX)},
+        )
+
+    def package_container(self, model_package_arn: str) -> dict[str, Any]:
+        """The first container of a model package's InferenceSpecification (Image and
+        ModelDataUrl): what a multi-model endpoint's artifact is copied from."""
+        try:
+            with throttling_as(f"DescribeModelPackage {model_package_arn}"):
+                package = self.client.describe_model_package(ModelPackageName=model_package_arn)
+        except ClientError as error:
+            if _not_found(error):
+                raise ModelPackageNotFound(
+                    f"model package {model_package_arn} does not exist"
+                ) from error
+            raise
+        containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
+        if not containers or not containers[0].get("ModelDataUrl"):
+            raise DeploymentFailed(
+                f"model package {model_package_arn} has no container with a ModelDataUrl: "
+                "a multi-model endpoint serves model artifacts, it has nothing to copy"
+            )
+        container: dict[str, Any] = containers[0]
+        return container
+
+    # ------------------------------------------------------------------ creating
+    def create_model(
+        self, model_name: str, model_package_arn: str, tags: Mapping[str, str]
+    ) -> bool:
+        """CreateModel from a model package; ``False`` if it already existed (a retry)."""
+        try:
+            with throttling_as(f"CreateModel {model_name}"):
+                self.client.create_model(
+                    ModelName=model_name,
+                    Containers=[{"ModelPackageName": model_package_arn}],
+                    ExecutionRoleArn=self.execution_role_arn,
+                    Tags=as_aws_tags(tags),
+                )
+        except ClientError as error:
+            if _already_exists(error):
+                return False
+            raise DeploymentFailed(
+                f"CreateModel {model_name} from {model_package_arn} was rejected: "
+                f"{error_code(error)}: {error_message(error)}"
+            ) from error
+        return True
+
+    def create_endpoint_config(
+        self,
+        config_name: str,
+        variants: Sequence[VariantRef],
+        tags: Mapping[str, str],
+        async_inference_config: Mapping[str, Any] | None = None,
+        *,
+        shadow_variants: Sequence[VariantRef] = (),
+        data_capture_config: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """CreateEndpointConfig; ``False`` if it already existed (a retry). The shadow
+        strategy adds ``ShadowProductionVariants`` and a ``DataCaptureConfig``."""
+
+        def spec(v: VariantRef) -> dict[str, Any]:
+            return {
+                "VariantName": v.variant_name,
+                "ModelName": v.model_name,
+                "InitialInstanceCount": v.instance_count or 1,
+                "InitialVariantWeight": float(v.weight),
+                **({"InstanceType": v.instance_type} if v.instance_type else {}),
+            }
+
+        production_variants = [spec(v) for v in variants]
+        extra: dict[str, Any] = {}
+        if shadow_variants:
+            extra["ShadowProductionVariants"] = [spec(v) for v in shadow_variants]
+        if data_capture_config:
+            extra["DataCaptureConfig"] = dict(data_capture_config)
+        try:
+            with throttling_as(f"CreateEndpointConfig {config_name}"):
+                self.client.create_endpoint_config(
+                    EndpointConfigName=config_name,
+                    ProductionVariants=production_variants,
+                    Tags=as_aws_tags(tags),
+                    # mode async (model_rollout.modes.asynchronous)
+                    **(
+                        {"AsyncInferenceConfig": dict(async_inference_config)}
+                        if async_inference_config
+                        else {}
+                    ),
+                    **extra,
+                )
+        except ClientError as error:
+            if _already_exists(error):
+                return False
+            raise DeploymentFailed(
+                f"CreateEndpointConfig {config_name} was rejected: "
+                f"{error_code(error)}: {error_message(error)}"
+            ) from error
+        return True
+
+    def create_multi_model(
+        self, model_name: str, image: str, artifact_prefix: str, tags: Mapping[str, str]
+    ) -> bool:
+        """CreateModel with one ``Mode: MultiModel`` container loading models from
+        ``artifact_prefix``; ``False`` if it already existed (a retry)."""
+        try:
+            with throttling_as(f"CreateModel {model_name}"):
+                self.client.create_model(
+                    ModelName=model_name,
+                    PrimaryContainer={
+                        "Image": image,
+                        "Mode": "MultiModel",
+                        "ModelDataUrl": artifact_prefix,
+                    },
+                    ExecutionRoleArn=self.execution_role_arn,
+                    Tags=as_aws_tags(tags),
+                )
+        except ClientError as error:
+            if _already_exists(error):
+                return False
+            raise DeploymentFailed(
+                f"CreateModel {model_name} (multi-model, {artifact_prefix}) was rejected: "
+                f"{error_code(error)}: {error_message(error)}"
+            ) from error
+        return True
+
+    # ------------------------------------------------------------------ deleting
+    def delete_model(self, model_name: str) -> bool:
+        try:
+            with throttling_as(f"DeleteModel {model_name}"):
+                self.client.delete_model(ModelName=model_name)
+        except ClientError as error:
+            if _not_found(error):
+                return False
+            raise
+        return True
+
+    def delete_endpoint_config(self, config_name: str) -> bool:
+        try:
+            with throttling_as(f"DeleteEndpointConfig {config_name}"):
+                self.client.delete_endpoint_config(EndpointConfigName=config_name)
+        except ClientError as error:
+            if _not_found(error):
+                return False
+            raise
+        return True

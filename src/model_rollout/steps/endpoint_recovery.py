@@ -1,0 +1,206 @@
+"""RecoverEndpoint: the first thing a deployment does once the endpoint's lock is its own.
+
+The serving state ResolvePolicy saw may be stale (deployments ahead in the queue changed the
+endpoint since), so it is read again here and becomes ``$.previous``, the rollback target.
+
+A deployment that was stopped mid-way (``StopExecution``, a crash, a timeout) never ran its
+Finalize or rollback: the endpoint can be left on its bake config (two variants, the new
+model at weight 1) while its record still says RUNNING. Before deploying anything, the new
+holder restores the config that served before that deployment (the last promoted one),
+restores its lineage tags, deletes the dead deployment's alarms and waiters, and records it
+as ABORTED. The following ``AwaitRecovery`` state waits, event-driven, until
+``DescribeEndpoint`` shows the restored config.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from model_rollout.adapters.alarms import Alarms
+from model_rollout.adapters.endpoints import DEPLOYMENT_ID_TAG, Endpoints
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.domain.alarm_specs import ERROR_RATE, P99_LATENCY, alarm_name
+from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation, ServingState
+from model_rollout.domain.expectation import IN_PROGRESS, describe_state, normalize_status
+from model_rollout.errors import EndpointNotReady
+from model_rollout.modes import multi_model
+from model_rollout.steps.endpoint_steps import restore_lineage_tags
+
+PACKAGE_ARN_TAG = "rollout:model-package-arn"
+ABORTED = "ABORTED"
+FINAL = frozenset(
+    {
+        "PROMOTED",
+        "ROLLED_BACK",
+        "ROLLBACK_FAILED",
+        "FAILED",
+        ABORTED,
+        # experiments that kept the serving model (model_rollout.domain.experiments)
+        "SHADOW_REJECTED",
+        "SHADOW_COMPLETED",
+        "INCUMBENT_KEPT",
+    }
+)
+
+
+class Records(Protocol):
+    def get(self, deployment_id: str) -> dict[str, Any] | None: ...
+
+    def finish(
+        self,
+        deployment_id: str,
+        status: str,
+        *,
+        error: str | None = None,
+        cause: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+
+class Serving(Protocol):
+    def serving_state(self, endpoint_name: str) -> ServingState | None: ...
+
+
+def config_serving_state(config_name: str, *, endpoints: Endpoints) -> ServingState:
+    """What will serve once ``config_name`` is in service (its variants at their weights)."""
+    from model_rollout.domain.deployment import VariantRef
+
+    config = endpoints.describe_config(config_name) or {}
+    tags = endpoints.config_tags(config_name) or {}
+    return ServingState(
+        endpoint_config_name=config_name,
+        model_package_arn=tags.get(PACKAGE_ARN_TAG),
+        variants=[
+            VariantRef(
+                variant_name=str(v.get("VariantName")),
+                model_name=str(v.get("ModelName", "")),
+                weight=float(v.get("InitialVariantWeight", 1.0)),
+                instance_type=v.get("InstanceType"),
+                instance_count=v.get("InitialInstanceCount"),
+            )
+            for v in config.get("ProductionVariants") or []
+        ],
+        endpoint_status="InService",
+    )
+
+
+def _recover_pointer(
+    deployment: Deployment,
+    described: dict[str, Any],
+    *,
+    endpoints: Endpoints,
+    records: Records,
+    alarms: Alarms,
+    waiters: Waiters,
+    resource_prefix: str,
+) -> EndpointChange | None:
+    """Mode multi_model: a version deployment that died after moving the pointer (the
+    endpoint's deployment-id tag names it, its record is not final) is undone: the endpoint's
+    ``rollout:*`` tags become those its record kept (model_rollout.modes.multi_model)."""
+    name = deployment.endpoint_name
+    arn = str(described["EndpointArn"])
+    owner = endpoints.list_tags(arn).get(DEPLOYMENT_ID_TAG)
+    if not owner or owner == deployment.deployment_id:
+        return None
+    record = records.get(owner)
+    if record is None or record.get("status") in FINAL:
+        return None
+    kept = record.get(multi_model.PREVIOUS_TAGS_FIELD)
+    if not isinstance(kept, dict):
+        return None  # not a multi-model version deployment
+    multi_model.restore_tags(endpoints, arn, {str(k): str(v) for k, v in kept.items()})
+    removed_alarms = alarms.delete(
+        alarm_name(resource_prefix, name, owner, kind) for kind in (ERROR_RATE, P99_LATENCY)
+    )
+    waiters.remove_for_deployment(owner)
+    records.finish(
+        owner,
+        ABORTED,
+        error="Aborted",
+        cause=(
+            f"deployment {owner} stopped mid-way after moving the multi-model pointer of "
+            f"endpoint {name} to {record.get('multi_model_target')}; deployment "
+            f"{deployment.deployment_id} moved it back (the endpoint's tags as before it)"
+        ),
+        details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
+    )
+    return EndpointChange(
+        action="restore-pointer",
+        expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
+    )
+
+
+def recover_endpoint(
+    deployment: Deployment,
+    *,
+    endpoints: Endpoints,
+    releases: Serving,
+    records: Records,
+    alarms: Alarms,
+    waiters: Waiters,
+    resource_prefix: str,
+) -> dict[str, Any]:
+    """The document with ``previous`` read again and ``recovery`` (what AwaitRecovery waits
+    for); restores the endpoint first if a stopped deployment left it half-deployed."""
+    name = deployment.endpoint_name
+    described = endpoints.describe(name)
+    change = EndpointChange(action="none", expect=Expectation(absent=True))
+    previous = None
+    if described is not None:
+        change = EndpointChange(action="none", expect=Expectation(settled=True))
+        previous = releases.serving_state(name)
+        status = normalize_status(str(described.get("EndpointStatus", "")))
+        if status in IN_PROGRESS:
+            raise EndpointNotReady(
+                f"endpoint {name} is {status} ({describe_state(described)}); the deployment "
+                "starts once it is InService"
+            )
+        config = str(described.get("EndpointConfigName", ""))
+        owner = (endpoints.config_tags(config) or {}).get(DEPLOYMENT_ID_TAG)
+        record = records.get(owner) if owner and owner != deployment.deployment_id else None
+        target = (record or {}).get("previous_endpoint_config")
+        if (
+            record is not None
+            and record.get("status") not in FINAL
+            and target
+            and target != config
+            and len(described.get("ProductionVariants") or []) > 1
+        ):
+            endpoints.update(name, str(target))
+            restore_lineage_tags(name, described["EndpointArn"], str(target), endpoints=endpoints)
+            dead = str(owner)
+            removed_alarms = alarms.delete(
+                alarm_name(resource_prefix, name, dead, kind) for kind in (ERROR_RATE, P99_LATENCY)
+            )
+            waiters.remove_for_deployment(dead)
+            records.finish(
+                dead,
+                ABORTED,
+                error="Aborted",
+                cause=(
+                    f"deployment {dead} stopped mid-way and left endpoint {name} on its config "
+                    f"{config}; deployment {deployment.deployment_id} restored config {target}"
+                ),
+                details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
+            )
+            previous = config_serving_state(str(target), endpoints=endpoints)
+            change = EndpointChange(
+                action="restore", expect=Expectation(endpoint_config_name=str(target))
+            )
+    if described is not None and change.action == "none":
+        recovered = _recover_pointer(
+            deployment,
+            described,
+            endpoints=endpoints,
+            records=records,
+            alarms=alarms,
+            waiters=waiters,
+            resource_prefix=resource_prefix,
+        )
+        if recovered is not None:
+            change = recovered
+            previous = releases.serving_state(name)
+    document = deployment.model_dump(mode="json")
+    document["previous"] = previous.model_dump(mode="json") if previous is not None else None
+    document["recovery"] = change.model_dump(mode="json")
+    return document

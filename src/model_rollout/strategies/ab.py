@@ -1,0 +1,340 @@
+"""A/B strategy: incumbent and challenger side by side; a business metric decides.
+
+The release's bake config provisions the challenger (the new model, green) at weight 0
+beside the incumbent (blue); the state machine then runs::
+
+    Strategy ─(ab)→ StartAB (weights) → AwaitAB → WatchAB ─(duration)→ EvaluateAB → ABVerdict
+      ABVerdict ─┬ challenger_wins → [AwaitApproval] → Promote … (the challenger takes all)
+                 ├ extend → ExtendAB → WatchAB (once, up to max_duration_seconds)
+                 └ incumbent_wins | inconclusive | insufficient_data | invalid_srm
+                     → KeepIncumbent → Rollback … → Fail ABIncumbentKept
+    guardrail alarm / abort during the test → Rollback … → RolledBack
+
+**Contract with the application** (README "A/B tests"): for every unit (user, session,
+request) it reports the outcome as a CloudWatch custom metric in the policy's
+``metric.namespace``, named ``metric.name``, with dimensions ``EndpointName`` and
+``VariantName`` (the ``InvokedProductionVariant`` of the unit's invocation): conversion,
+one datapoint per unit with value 1 (converted) or 0; continuous, one datapoint per unit
+with its value, and its square under ``<name>Squared`` (CloudWatch keeps sums and counts,
+not variances). ``SampleCount`` is the number of units, ``Sum`` the conversions (or total).
+
+``evaluate_ab`` (EvaluateAB) computes per variant the count, the rate or mean with its
+interval (Wilson; t for a mean), the lift of the challenger (absolute and relative, with
+confidence intervals), the test's p-value (two-proportion z; Welch's t for a continuous
+metric) and a sample-ratio-mismatch χ² test of the units per variant against the configured
+weights; then the verdict (see ``verdict_of``). Every final result is kept per endpoint
+(``model_rollout.adapters.ab_results``); ``list_ab_results`` returns them oldest first.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from model_rollout.adapters.experiment_metrics import OutcomeStats
+from model_rollout.domain.deployment import Deployment
+from model_rollout.domain.policy import ABStrategy
+from model_rollout.domain.stats import (
+    chisquare_gof,
+    lift,
+    norm_ppf,
+    t_ppf,
+    two_proportion_ztest,
+    welch_ttest,
+    wilson_interval,
+)
+from model_rollout.errors import DeploymentFailed
+from model_rollout.reporting.reports import iso
+
+Verdict = Literal[
+    "challenger_wins", "incumbent_wins", "inconclusive", "insufficient_data", "invalid_srm"
+]
+KEEPS_INCUMBENT = ("incumbent_wins", "inconclusive", "insufficient_data", "invalid_srm")
+
+
+class OutcomeReader(Protocol):
+    def outcomes(
+        self,
+        namespace: str,
+        metric: str,
+        endpoint_name: str,
+        variant_name: str,
+        start: float,
+        end: float,
+        *,
+        squares: bool = False,
+    ) -> OutcomeStats: ...
+
+
+class ResultStore(Protocol):
+    def put(self, endpoint_name: str, result_key: str, result: dict[str, Any]) -> None: ...
+
+    def query(self, endpoint_name: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One variant's outcomes: the mean (a rate for conversions) and its sampling variance."""
+
+    role: str
+    variant: str
+    count: float
+    mean: float
+    variance: float  # of one unit's outcome
+    interval: list[float]
+
+    @property
+    def variance_of_mean(self) -> float:
+        return self.variance / self.count if self.count else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "variant": self.variant,
+            "count": self.count,
+            "mean": self.mean,
+            "std": math.sqrt(max(0.0, self.variance)),
+            "interval": self.interval,
+        }
+
+
+def arm(role: str, variant: str, stats: OutcomeStats, kind: str, alpha: float) -> Arm:
+    n = stats.count
+    if n <= 0:
+        return Arm(role, variant, 0.0, 0.0, 0.0, [0.0, 1.0] if kind == "conversion" else [])
+    mean = stats.total / n
+    if kind == "conversion":
+        p = min(1.0, max(0.0, mean))
+        interval = wilson_interval(stats.total, n, alpha)
+        return Arm(role, variant, n, p, p * (1.0 - p), interval.as_list())
+    squares = stats.total_squares or 0.0
+    variance = max(0.0, (squares - stats.total**2 / n) / (n - 1.0)) if n > 1 else 0.0
+    half = t_ppf(1.0 - alpha / 2.0, n - 1.0) * math.sqrt(variance / n) if n > 1 else math.inf
+    return Arm(role, variant, n, mean, variance, [mean - half, mean + half])
+
+
+def analyse(
+    strategy: ABStrategy, incumbent: Arm, challenger: Arm
+) -> tuple[Verdict, dict[str, Any]]:
+    """The statistics and the verdict (before any extension):
+
+    1. ``invalid_srm`` when the units per variant do not match the weights (χ² goodness of
+       fit, p < ``srm_alpha``, 0.001 by default): the split itself is broken;
+    2. ``insufficient_data`` when a variant has fewer than ``min_samples_per_variant``;
+    3. ``challenger_wins`` / ``incumbent_wins`` when the test's p < ``alpha``, by the sign
+       of the lift (``metric.greater_is_better``); else ``inconclusive``.
+    """
+    kind = strategy.metric.kind
+    out: dict[str, Any] = {
+        "variants": {"incumbent": incumbent.as_dict(), "challenger": challenger.as_dict()},
+    }
+    total = incumbent.count + challenger.count
+    weights = [strategy.weights["incumbent"], strategy.weights["challenger"]]
+    srm_p: float | None = None
+    if total > 0:
+        chi2, srm_p = chisquare_gof([incumbent.count, challenger.count], weights)
+        out["srm"] = {
+            "observed": [incumbent.count, challenger.count],
+            "expected_shares": [w / sum(weights) for w in weights],
+            "chi2": chi2,
+            "p_value": srm_p,
+        }
+    out["srm_p_value"] = srm_p
+    if incumbent.count >= 2 and challenger.count >= 2:
+        if kind == "conversion":
+            z, p_value = two_proportion_ztest(
+                challenger.mean * challenger.count,
+                challenger.count,
+                incumbent.mean * incumbent.count,
+                incumbent.count,
+            )
+            critical = norm_ppf(1.0 - strategy.alpha / 2.0)
+            out["test"] = {"name": "two-proportion z", "statistic": z}
+        else:
+            t, df, p_value = welch_ttest(
+                challenger.mean,
+                challenger.variance,
+                challenger.count,
+                incumbent.mean,
+                incumbent.variance,
+                incumbent.count,
+            )
+            critical = t_ppf(1.0 - strategy.alpha / 2.0, df) if df > 0 else math.inf
+            out["test"] = {"name": "Welch t", "statistic": t, "df": df}
+        result = lift(
+            challenger.mean,
+            challenger.variance_of_mean,
+            incumbent.mean,
+            incumbent.variance_of_mean,
+            critical,
+        )
+        out["lift"] = result.as_dict()
+        out["p_value"] = p_value
+    else:
+        out["lift"] = None
+        out["p_value"] = None
+    if srm_p is not None and srm_p < strategy.srm_alpha:
+        return "invalid_srm", out
+    if min(incumbent.count, challenger.count) < strategy.min_samples_per_variant:
+        return "insufficient_data", out
+    p_value = out["p_value"]
+    if p_value is not None and p_value < strategy.alpha and out["lift"]:
+        better = out["lift"]["absolute"] > 0
+        if not strategy.metric.greater_is_better:
+            better = not better
+        return ("challenger_wins" if better else "incumbent_wins"), out
+    return "inconclusive", out
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}g}"
+
+
+def describe(
+    verdict: str, strategy: ABStrategy, out: dict[str, Any], incumbent: Arm, challenger: Arm
+) -> str:
+    metric = strategy.metric
+    what = "rate" if metric.kind == "conversion" else "mean"
+    head = f"A/B test on {metric.namespace}/{metric.name} ({metric.kind}): {verdict}"
+    arms = (
+        f"challenger {challenger.variant} {what} {_num(challenger.mean)} "
+        f"[{', '.join(_num(v) for v in challenger.interval)}] over {challenger.count:.0f} units vs "
+        f"incumbent {incumbent.variant} {what} {_num(incumbent.mean)} "
+        f"[{', '.join(_num(v) for v in incumbent.interval)}] over {incumbent.count:.0f} units"
+    )
+    if verdict == "invalid_srm":
+        srm = out["srm"]
+        return (
+            f"{head}: sample ratio mismatch: {incumbent.count:.0f} incumbent / "
+            f"{challenger.count:.0f} challenger units against weights "
+            f"{strategy.weights['incumbent']:g}/{strategy.weights['challenger']:g} "
+            f"(chi-square {srm['chi2']:.4g}, p {srm['p_value']:.3g} < srm_alpha "
+            f"{strategy.srm_alpha:g}): the split is broken, the test is invalid; incumbent kept"
+        )
+    if verdict == "insufficient_data":
+        return (
+            f"{head}: too few units ({arms}); min_samples_per_variant "
+            f"{strategy.min_samples_per_variant} not reached within "
+            f"{out['elapsed_seconds']:.0f}s; incumbent kept"
+        )
+    lift_ = out.get("lift") or {}
+    confidence = f"{(1 - strategy.alpha) * 100:g}%"
+    rel = lift_.get("relative")
+    stats = (
+        f"lift {_num(lift_.get('absolute'))} ({confidence} CI "
+        f"{', '.join(_num(v) for v in lift_.get('absolute_ci') or [])})"
+        + (f", relative {rel * 100:+.2f}%" if rel is not None else "")
+        + f"; {out['test']['name']} p = {_num(out['p_value'], 3)}"
+    )
+    tail = {
+        "challenger_wins": f" < alpha {strategy.alpha:g}; the challenger takes all traffic",
+        "incumbent_wins": f" < alpha {strategy.alpha:g}: the challenger is worse; incumbent kept",
+        "inconclusive": f" >= alpha {strategy.alpha:g}: no significant difference; incumbent kept",
+    }[verdict]
+    return f"{head}: {arms}; {stats}{tail}"
+
+
+def _strategy(deployment: Deployment) -> ABStrategy:
+    if not isinstance(deployment.strategy, ABStrategy):
+        raise DeploymentFailed(
+            f"deployment {deployment.deployment_id} is not an A/B test "
+            f"(strategy {deployment.strategy.type})"
+        )
+    return deployment.strategy
+
+
+def evaluate_ab(
+    deployment: Deployment,
+    *,
+    outcomes: OutcomeReader,
+    results: ResultStore,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, Any]:
+    """The A/B test's window ended: statistics, verdict (or one extension), kept result."""
+    strategy = _strategy(deployment)
+    release, step = deployment.release, deployment.step
+    if release is None or release.previous_variant_name is None or step is None:
+        raise DeploymentFailed(
+            f"deployment {deployment.deployment_id} has no running A/B test "
+            "($.release with an incumbent, and $.step from StartAB)"
+        )
+    now = clock()
+    start = step.started_at
+    name, metric = deployment.endpoint_name, strategy.metric
+    squares = metric.kind == "continuous"
+
+    def read(variant: str) -> OutcomeStats:
+        return outcomes.outcomes(
+            metric.namespace, metric.name, name, variant, start, now, squares=squares
+        )
+
+    incumbent = arm(
+        "incumbent",
+        release.previous_variant_name,
+        read(release.previous_variant_name),
+        metric.kind,
+        strategy.alpha,
+    )
+    challenger = arm(
+        "challenger", release.variant_name, read(release.variant_name), metric.kind, strategy.alpha
+    )
+    verdict, out = analyse(strategy, incumbent, challenger)
+    already_extended = bool((deployment.ab or {}).get("extended"))
+    limit = strategy.max_duration_seconds or 2 * strategy.duration_seconds
+    elapsed = now - start
+    out["elapsed_seconds"] = round(elapsed, 3)
+    common = {
+        "metric": metric.name,
+        "namespace": metric.namespace,
+        "kind": metric.kind,
+        "alpha": strategy.alpha,
+        "weights": strategy.weights,
+        "started_at": iso(start),
+        "ended_at": iso(now),
+        "result_key": f"{iso(start)}#{deployment.deployment_id}",
+        **out,
+    }
+    if (
+        verdict == "insufficient_data"
+        and strategy.on_insufficient_data == "extend"
+        and not already_extended
+        and limit - elapsed >= 1.0
+    ):
+        extend = int(limit - elapsed)
+        return {
+            **common,
+            "verdict": "extend",
+            "extended": True,
+            "extend_seconds": extend,
+            "cause": (
+                f"A/B test on {metric.name}: too few units (incumbent {incumbent.count:.0f}, "
+                f"challenger {challenger.count:.0f} < min_samples_per_variant "
+                f"{strategy.min_samples_per_variant}); extended by {extend}s "
+                f"(max_duration_seconds {limit})"
+            ),
+        }
+    result = {
+        **common,
+        "verdict": verdict,
+        "extended": already_extended,
+        "cause": describe(verdict, strategy, out, incumbent, challenger),
+        "deployment_id": deployment.deployment_id,
+        "challenger_package_arn": deployment.model_package_arn,
+        "incumbent_package_arn": deployment.previous.model_package_arn
+        if deployment.previous
+        else None,
+    }
+    results.put(name, result["result_key"], result)
+    return result
+
+
+def list_ab_results(endpoint_name: str, *, results: ResultStore) -> list[dict[str, Any]]:
+    """Every A/B result of the endpoint, oldest first; with ``relative_lift`` at the top of
+    each, so a list of them is the staleness curve of the models deployed there."""
+    listed = []
+    for result in results.query(endpoint_name):
+        lift_ = result.get("lift") or {}
+        listed.append({**result, "relative_lift": lift_.get("relative")})
+    return listed

@@ -3,7 +3,7 @@
 Invoked with lambda:invoke.waitForTaskToken. Input: {"task_token", "deployment_id",
 "execution_arn", "execution_start_time", "endpoint_name", "approval", "lease_seconds"}. The
 token is released by this function (the endpoint was free, or its holder is dead) or by the
-deployment ahead of it when it ends (model_rollout.steps.endpoint_lock).
+deployment ahead of it when it ends (model_rollout.workflow.locks).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.locks import LockTable
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.handler import step_handler
-from model_rollout.steps.endpoint_lock import AcquireRequest, acquire
+from model_rollout.steps.acquire_endpoint_lock import AcquireRequest, acquire
 
 logger = Logger()
 tracer = Tracer()

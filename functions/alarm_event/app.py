@@ -15,7 +15,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.service_events import AlarmStateChange
 from model_rollout.handler import step_handler
-from model_rollout.steps.bake import on_alarm_state_change
+from model_rollout.workflow.bake import on_alarm_state_change
 
 logger = Logger()
 tracer = Tracer()

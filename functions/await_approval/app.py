@@ -2,7 +2,7 @@
 lambda:invoke.waitForTaskToken.
 
 Input: {"task_token", "deployment_id", "endpoint_name", "alarm_names", "timeout_seconds"}.
-Parks the token for an operator's decision (``model_rollout.steps.decisions``: approve/promote →
+Parks the token for an operator's decision (``model_rollout.workflow.decisions``: approve/promote →
 Promote, abort → Rollback) and under the deployment's alarms (an alarm fails it at once).
 No decision within the timeout → ApprovalTimedOut → Rollback.
 """
@@ -19,7 +19,7 @@ from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.handler import step_handler
-from model_rollout.steps.decisions import ApprovalRequest, await_approval
+from model_rollout.steps.await_approval import ApprovalRequest, await_approval
 
 logger = Logger()
 tracer = Tracer()

@@ -18,7 +18,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.config import settings
 from model_rollout.handler import step_handler
-from model_rollout.steps.waiting import AwaitRequest, await_endpoint
+from model_rollout.steps.await_endpoint import AwaitRequest, await_endpoint
 
 logger = Logger()
 tracer = Tracer()

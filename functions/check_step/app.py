@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.variant_metrics import VariantMetrics
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.strategies.progressive import check_step
+from model_rollout.steps.check_step import check_step
 
 logger = Logger()
 tracer = Tracer()

@@ -16,7 +16,7 @@ from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.steps.variant_scaling import create_alarms_and_scaling
+from model_rollout.steps.create_alarms import create_alarms_and_scaling
 
 logger = Logger()
 tracer = Tracer()
@@ -27,7 +27,7 @@ scaling = VariantScaling()
 
 @step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    # the alarms, then the new variant's autoscaling (model_rollout.steps.variant_scaling)
+    # the alarms, then the new variant's autoscaling (model_rollout.workflow.scaling)
     alarm_set = create_alarms_and_scaling(
         event, alarms=alarms, scaling=scaling, resource_prefix=settings().resource_prefix
     )

@@ -16,7 +16,7 @@ from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.steps.endpoint_steps import deploy
+from model_rollout.steps.deploy import deploy
 
 logger = Logger()
 tracer = Tracer()

@@ -1,7 +1,7 @@
 """EndpointEvent: a "SageMaker Endpoint State Change" releases the task waiting on it.
 
 Input: the EventBridge event. DescribeEndpoint (not the event) decides; see
-``model_rollout.steps.waiting`` (the same decision as AwaitEndpoint's own check).
+``model_rollout.workflow.waits`` (the same decision as AwaitEndpoint's own check).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.service_events import EndpointStateChange
 from model_rollout.handler import step_handler
-from model_rollout.steps.waiting import on_endpoint_state_change
+from model_rollout.workflow.waits import on_endpoint_state_change
 
 logger = Logger()
 tracer = Tracer()

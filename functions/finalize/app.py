@@ -22,7 +22,7 @@ from model_rollout.handler import step_handler
 from model_rollout.modes.asynchronous import register_async_scaling
 from model_rollout.reporting.reports import ReportWriter
 from model_rollout.steps.closing import finalize
-from model_rollout.steps.endpoint_lock import EndpointLocks
+from model_rollout.workflow.locks import EndpointLocks
 
 logger = Logger()
 tracer = Tracer()

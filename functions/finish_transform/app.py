@@ -13,7 +13,7 @@ from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.handler import step_handler
-from model_rollout.steps.batch import FinishTransformInput, finish_transform
+from model_rollout.steps.finish_transform import FinishTransformInput, finish_transform
 
 logger = Logger()
 tracer = Tracer()

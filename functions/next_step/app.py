@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.strategies.progressive import next_step
+from model_rollout.steps.next_step import next_step
 
 logger = Logger()
 tracer = Tracer()

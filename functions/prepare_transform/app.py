@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
 from model_rollout.handler import step_handler
-from model_rollout.steps.batch import PrepareTransformInput, prepare_transform
+from model_rollout.steps.prepare_transform import PrepareTransformInput, prepare_transform
 
 logger = Logger()
 tracer = Tracer()

@@ -21,7 +21,7 @@ from model_rollout.adapters.waiters import Waiters
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.steps.endpoint_recovery import recover_endpoint
+from model_rollout.steps.recover_endpoint import recover_endpoint
 
 logger = Logger()
 tracer = Tracer()

@@ -15,7 +15,7 @@ from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.steps.variant_scaling import restore_config_and_scaling
+from model_rollout.steps.restore_config import restore_config_and_scaling
 
 logger = Logger()
 tracer = Tracer()
@@ -28,7 +28,7 @@ scaling = VariantScaling()
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
     change = restore_config_and_scaling(
         event, endpoints=endpoints, scaling=scaling
-    )  # model_rollout.steps.variant_scaling
+    )  # model_rollout.workflow.scaling
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
     metrics.add_metric(name="EndpointChanges", unit=MetricUnit.Count, value=1)
     return change.model_dump(mode="json")

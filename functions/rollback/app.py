@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import step_handler
-from model_rollout.steps.endpoint_steps import rollback
+from model_rollout.steps.rollback import rollback
 
 logger = Logger()
 tracer = Tracer()

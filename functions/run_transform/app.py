@@ -13,7 +13,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.handler import step_handler
-from model_rollout.steps.batch import StartTransformRequest, start_transform
+from model_rollout.steps.run_transform import StartTransformRequest, start_transform
 
 logger = Logger()
 tracer = Tracer()

@@ -14,7 +14,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.handler import step_handler
-from model_rollout.steps.batch import TransformJobStateChange, on_transform_state_change
+from model_rollout.workflow.transforms import TransformJobStateChange, on_transform_state_change
 
 logger = Logger()
 tracer = Tracer()

@@ -18,7 +18,7 @@ from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.handler import step_handler
-from model_rollout.steps.bake import WatchRequest, watch
+from model_rollout.steps.watch import WatchRequest, watch
 
 logger = Logger()
 tracer = Tracer()

@@ -21,7 +21,7 @@ class Settings:
     endpoint_wait_seconds: int
     sagemaker_execution_role_arn: str
     reports_bucket: str = ""
-    # endpoint locks (model_rollout.steps.endpoint_lock) and allowed event origins (event_origin)
+    # endpoint locks (model_rollout.workflow.locks) and allowed event origins (event_origin)
     locks_table: str = "model-rollout-locks"
     lock_poll_seconds: int = 300
     lock_lease_seconds: int = 172_800

@@ -1,8 +1,8 @@
 """Operators steer deployments only through the state machine; they never write to the endpoint.
 
-- ``promote`` / ``abort``: ``model_rollout.steps.decisions`` releases the task token a waiting state
-  of the deployment parked (SendTaskSuccess, or SendTaskFailure with error ``Aborted``); the
-  state machine promotes, or rolls back as after an alarm.
+- ``promote`` / ``abort``: ``model_rollout.workflow.decisions`` releases the task token a waiting
+  state of the deployment parked (SendTaskSuccess, or SendTaskFailure with error ``Aborted``);
+  the state machine promotes, or rolls back as after an alarm.
 - ``rollback <endpoint>``: a new deployment of the version that served before, started as an
   execution of the deploy-model state machine whose input is the approval event that
   ResolvePolicy accepts (a ``SageMaker Model Package State Change`` into ``Approved`` of
@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.errors import NoDecisionPending
-from model_rollout.steps import decisions
+from model_rollout.workflow import decisions
 from rollout_cli.context import CliError, Context
 from rollout_cli.views import ROLLBACK_PREFIX, find_record, list_deployments, records
 

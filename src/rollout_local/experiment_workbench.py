@@ -1,7 +1,8 @@
 """What an application does during an experiment, in plain boto3 (demo and tests).
 
 ``publish_outcomes`` is the A/B contract of ``model_rollout.strategies.ab`` from the
-application's side: the outcomes of the units each variant served, as a CloudWatch custom metric with the
+application's side: the outcomes of the units each variant served, as a CloudWatch custom
+metric with the
 dimensions ``EndpointName`` and ``VariantName``. It sends a statistic set per call
 (``StatisticValues``: SampleCount, Sum, Minimum, Maximum), which CloudWatch aggregates exactly
 as it would the individual datapoints; a continuous metric also gets ``<name>Squared``.

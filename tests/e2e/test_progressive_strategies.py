@@ -18,7 +18,7 @@ from tests.e2e.scenario import Scenario
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.errors import NoDecisionPending
-from model_rollout.steps.decisions import abort, approve, pending, promote
+from model_rollout.workflow.decisions import abort, approve, pending, promote
 from rollout_local.workbench import Workbench, wait_until
 
 STEP = ["NextStep", "AwaitStep", "WatchStep", "CheckStep", "StepVerdict"]

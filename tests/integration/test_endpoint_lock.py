@@ -1,4 +1,4 @@
-"""The endpoint lock (model_rollout.steps.endpoint_lock) on moto's DynamoDB: order, hand-over,
+"""The endpoint lock (model_rollout.workflow.locks) on moto's DynamoDB: order, hand-over,
 stale holders, concurrent grants."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from tests.helpers.moto_env import mocked_aws
 
 from model_rollout.adapters.locks import LockTable
 from model_rollout.domain.deployment import Approval
-from model_rollout.steps.endpoint_lock import AcquireRequest, acquire, release
+from model_rollout.steps.acquire_endpoint_lock import AcquireRequest, acquire
+from model_rollout.workflow.locks import release
 
 ENDPOINT = "churn-prod"
 

@@ -12,7 +12,7 @@ from tests.helpers.rollout_steps import FakeTasks, create_waiters_table
 from model_rollout.adapters.variant_metrics import VariantMetrics
 from model_rollout.adapters.waiters import Waiters, alarm_key
 from model_rollout.errors import NoDecisionPending
-from model_rollout.steps.decisions import abort, approval_key, pending, promote
+from model_rollout.workflow.decisions import abort, approval_key, pending, promote
 
 
 def _invocations(cloudwatch: object, endpoint: str, variant: str, at: float, n: int) -> None:

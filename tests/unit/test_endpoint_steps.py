@@ -15,7 +15,10 @@ from tests.helpers.rollout_steps import (
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.domain.deployment import Deployment, StepFailure
 from model_rollout.errors import EndpointConflict, EndpointNotReady
-from model_rollout.steps.endpoint_steps import deploy, promote, restore_config, rollback
+from model_rollout.steps.deploy import deploy
+from model_rollout.steps.promote import promote
+from model_rollout.steps.restore_config import restore_config
+from model_rollout.steps.rollback import rollback
 
 OLD = PREVIOUS["endpoint_config_name"]
 BAKE = RELEASE["bake_config_name"]

@@ -17,8 +17,8 @@ from model_rollout.modes.asynchronous import (
     scaling_plan,
     submit,
 )
-from model_rollout.steps.batch import parse_batch_input, validation_filter
-from model_rollout.steps.fixed_set import parse_joined
+from model_rollout.workflow.fixed_set import parse_joined
+from model_rollout.workflow.transforms import parse_batch_input, validation_filter
 
 CONFIG = InferenceSettings(
     inference_bucket="inf",

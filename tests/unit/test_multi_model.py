@@ -24,7 +24,10 @@ from model_rollout.domain.policy import MultiModelPolicy, parse_policy
 from model_rollout.errors import EndpointConflict, InvalidPolicy, SmokeTestFailed
 from model_rollout.modes import multi_model
 from model_rollout.steps.closing import finish_rollback
-from model_rollout.steps.endpoint_steps import deploy, promote, restore_config, rollback
+from model_rollout.steps.deploy import deploy
+from model_rollout.steps.promote import promote
+from model_rollout.steps.restore_config import restore_config
+from model_rollout.steps.rollback import rollback
 
 SOURCE = "/model-rollout/policies/churn"
 MME = {"model_name": "churn", "smoke_test_body": "0.1,0.2,0.3"}
@@ -365,7 +368,7 @@ def test_deploy_keeps_the_tags_it_replaces_in_the_record_before_moving_the_point
 
 
 def _recover(records: FakeRecords, tags: dict[str, str]) -> tuple[dict[str, Any], FakeSageMaker]:
-    from model_rollout.steps.endpoint_recovery import recover_endpoint
+    from model_rollout.steps.recover_endpoint import recover_endpoint
 
     sm = FakeSageMaker(endpoint=described_endpoint(OLD, {"blue": 1.0}), endpoint_tags=tags)
     document = recover_endpoint(
@@ -418,7 +421,7 @@ def test_recovery_leaves_the_pointer_of_an_ended_or_other_deployment(
 def test_with_an_approval_step_the_single_traffic_step_changes_nothing() -> None:
     # all_at_once with require_approval walks NextStep → … → AwaitApproval: for a version
     # on a multi-model endpoint its one step ([100] on the serving variant) is already met
-    from model_rollout.strategies.progressive import next_step
+    from model_rollout.steps.next_step import next_step
 
     sm = FakeSageMaker(endpoint=described_endpoint(OLD, {"blue": 1.0}), endpoint_tags=V6_TAGS)
     doc = _version_doc(policy={**POLICY, "require_approval": {"timeout_seconds": 60}})

@@ -28,9 +28,11 @@ from model_rollout.errors import (
     LowTraffic,
     NoDecisionPending,
 )
-from model_rollout.steps.decisions import abort, approval_key, approve, promote
-from model_rollout.steps.endpoint_steps import deploy
-from model_rollout.strategies.progressive import check_step, next_step, traffic_plan
+from model_rollout.steps.check_step import check_step
+from model_rollout.steps.deploy import deploy
+from model_rollout.steps.next_step import next_step
+from model_rollout.strategies.progressive import traffic_plan
+from model_rollout.workflow.decisions import abort, approval_key, approve, promote
 
 SOURCE = "/model-rollout/policies/churn"
 BAKE = RELEASE["bake_config_name"]

@@ -1,4 +1,4 @@
-"""model_rollout.steps.variant_scaling: who registers, deregisters and restores autoscaling, in
+"""model_rollout.workflow.scaling: who registers, deregisters and restores autoscaling, in
 which order relative to the endpoint updates (fakes for SageMaker and Auto Scaling)."""
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from tests.helpers.rollout_steps import (
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.domain.deployment import Deployment
-from model_rollout.steps.variant_scaling import (
-    promote_releasing_old_scaling,
-    restore_config_and_scaling,
-    scale_new_variant,
-    target_tracking,
-)
+from model_rollout.steps.promote import promote_releasing_old_scaling
+from model_rollout.steps.restore_config import restore_config_and_scaling
+from model_rollout.workflow.scaling import scale_new_variant, target_tracking
 
 GREEN = RELEASE["variant_name"]
 BLUE = "blue"

@@ -48,7 +48,7 @@ class Limits(Part):
     endpoint_wait_seconds: int = Field(ge=1)
     # how long AcquireEndpointLock waits before it checks a holder's liveness again
     lock_poll_seconds: int = Field(default=300, ge=1)
-    # the longest the deployment may hold the endpoint's lock (model_rollout.steps.endpoint_lock)
+    # the longest the deployment may hold the endpoint's lock (model_rollout.workflow.locks)
     lock_lease_seconds: int = Field(default=172_800, ge=1)
 
 
@@ -70,7 +70,7 @@ class GateResult(Part):
 
 
 class FixedSetResult(Part):
-    """The gate on the fixed validation set (model_rollout.steps.fixed_set): the policy's metric
+    """The gate on the fixed validation set (model_rollout.workflow.fixed_set): the policy's metric
     computed from batch transforms of the candidate and of the serving model."""
 
     dataset: str

@@ -196,7 +196,7 @@ class AlarmPolicy(StrictModel):
 
 
 class ValidationDataset(StrictModel):
-    """The fixed validation set (model_rollout.steps.fixed_set): the candidate and the serving
+    """The fixed validation set (model_rollout.workflow.fixed_set): the candidate and the serving
     model are run on it by batch transform and the policy's metric computed from the joined
     outputs. CSV: ``label`` is the label's column index (the other columns are the
     features); JSON Lines: ``label`` and ``features`` are keys of each record."""
@@ -263,7 +263,7 @@ class Policy(StrictModel):
     mode: Literal["real_time", "async", "multi_model"] = "real_time"
     async_inference: AsyncInferencePolicy | None = None
     multi_model: MultiModelPolicy | None = None
-    # target-tracking autoscaling of the new variant (model_rollout.steps.variant_scaling)
+    # target-tracking autoscaling of the new variant (model_rollout.workflow.scaling)
     autoscaling: AutoscalingPolicy | None = None
 
     @model_validator(mode="after")

@@ -23,7 +23,7 @@ PACKAGE_ARN_TAG = "rollout:model-package-arn"
 
 
 class LockReleaser(Protocol):
-    """``model_rollout.steps.endpoint_lock.EndpointLocks`` as the final steps use it."""
+    """``model_rollout.workflow.locks.EndpointLocks`` as the final steps use it."""
 
     def release(self, endpoint: str | None, deployment_id: str) -> Any: ...
 

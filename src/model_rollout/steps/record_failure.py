@@ -23,7 +23,7 @@ from model_rollout.domain.deployment import Outcome
 from model_rollout.domain.release import release_names
 from model_rollout.errors import Throttled
 from model_rollout.reporting.reports import ReportPublisher, ReportWriter, account_for, started_at
-from model_rollout.steps.endpoint_lock import EndpointLocks
+from model_rollout.workflow.locks import EndpointLocks
 
 log = Logger(child=True)
 

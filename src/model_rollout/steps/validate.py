@@ -10,7 +10,7 @@ from model_rollout.domain import gate
 from model_rollout.domain.deployment import Deployment, ValidationResult
 from model_rollout.domain.lineage import required_lineage
 from model_rollout.errors import ModelPackageNotFound
-from model_rollout.steps import fixed_set
+from model_rollout.workflow import fixed_set
 
 log = Logger(child=True)
 

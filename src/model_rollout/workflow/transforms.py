@@ -21,21 +21,18 @@ deletes the Model whatever happened, and names the job's ``FailureReason`` when 
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final, Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model_rollout.adapters.registry import ModelRegistry
-from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.domain.lineage import METADATA_TAGS, TAG_PREFIX, lineage_tags, sanitize_tag_value
+from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.release import sanitize_name, short_id
-from model_rollout.errors import InvalidBatchRequest, ModelPackageNotFound, TransformFailed
+from model_rollout.errors import InvalidBatchRequest, TransformFailed
 from model_rollout.inference_config import InferenceSettings, inference_settings
 
 TRANSFORM_PREFIX = "transform#"
@@ -174,126 +171,11 @@ class TransformPlan(_Strict):
     request: dict[str, Any]  # the CreateTransformJob request
 
 
-def _names(execution_name: str, label: str, version: int | None) -> str:
+def transform_names(execution_name: str, label: str, version: int | None) -> str:
     tail = f"bt-{short_id(execution_name)}"
     base = sanitize_name(f"{label}-v{version}" if version is not None else label)
     base = base[: 63 - len(tail) - 1].strip("-") or "model"
     return f"{base}-{tail}"
-
-
-def prepare_transform(
-    raw: Any,
-    execution_name: str,
-    *,
-    releases: Releases,
-    registry: ModelRegistry,
-    config: InferenceSettings | None = None,
-) -> TransformPlan:
-    """Resolve the model package, create the temporary Model, plan the job."""
-    config = config or inference_settings()
-    request = parse_batch_input(raw, config)
-    package_arn = request.model_package_arn
-    if package_arn is None:
-        assert request.endpoint_name is not None
-        serving = releases.serving_state(request.endpoint_name)
-        if serving is None:
-            raise InvalidBatchRequest(f"endpoint {request.endpoint_name} does not exist")
-        if not serving.model_package_arn:
-            raise InvalidBatchRequest(
-                f"endpoint {request.endpoint_name} has no rollout:model-package-arn tag: it "
-                "was not deployed by model-rollout; name a model_package_arn instead"
-            )
-        package_arn = serving.model_package_arn
-    try:
-        package = registry.describe(package_arn)
-    except ModelPackageNotFound as error:
-        raise InvalidBatchRequest(str(error)) from None
-
-    input_uri = request.input_s3_uri
-    content_type: str = request.content_type
-    input_filter = request.input_filter
-    if request.validation_set is not None:
-        input_uri = request.validation_set.s3_uri
-        content_type = request.validation_set.content_type
-        input_filter = validation_filter(request.validation_set)
-    assert input_uri is not None
-
-    label = package.group or (request.endpoint_name or "model")
-    job_name = _names(execution_name, label, package.version)
-    output_uri = (request.output_s3_uri or f"{config.batch_output_uri}/{job_name}").rstrip("/")
-    tags = lineage_tags(
-        model_package_arn=package.arn,
-        model_package_group=package.group or "",
-        model_package_version=package.version or 0,
-        deployment_id=execution_name,
-        lineage={k: v for k, v in package.customer_metadata.items() if k in METADATA_TAGS},
-        endpoint_name=request.endpoint_name,
-    )
-    tags.update(
-        {
-            TAG_PURPOSE: sanitize_tag_value(request.purpose),
-            TAG_BATCH_INPUT: sanitize_tag_value(input_uri),
-            TAG_BATCH_EXECUTION: sanitize_tag_value(execution_name),
-        }
-    )
-    job_request: dict[str, Any] = {
-        "TransformJobName": job_name,
-        "ModelName": job_name,
-        "BatchStrategy": request.batch_strategy,
-        "MaxPayloadInMB": request.max_payload_mb,
-        "TransformInput": {
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": input_uri}},
-            "ContentType": content_type,
-            "SplitType": "Line",
-            "CompressionType": "None",
-        },
-        "TransformOutput": {
-            "S3OutputPath": output_uri,
-            "Accept": content_type,
-            "AssembleWith": "Line",
-        },
-        "TransformResources": {
-            "InstanceType": request.instance_type or config.transform_instance_type,
-            "InstanceCount": request.instance_count,
-        },
-        "DataProcessing": {
-            "InputFilter": input_filter,
-            "JoinSource": request.join_source,
-            "OutputFilter": request.output_filter,
-        },
-        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-    }
-    releases.create_model(job_name, package.arn, tags)
-    return TransformPlan(
-        execution_name=execution_name,
-        job_name=job_name,
-        model_name=job_name,
-        model_package_arn=package.arn,
-        endpoint_name=request.endpoint_name,
-        input_s3_uri=input_uri,
-        output_s3_uri=output_uri,
-        content_type=content_type,
-        purpose=request.purpose,
-        tags=tags,
-        wait_seconds=config.transform_wait_seconds,
-        request=job_request,
-    )
-
-
-class PrepareTransformInput(_Strict):
-    """PrepareTransform's Parameters: the execution's input and name."""
-
-    input: Any = None
-    execution_name: str = Field(min_length=1)
-
-
-class FinishTransformInput(BaseModel):
-    """FinishTransform's input: the state document (plan, and a Catch's failure)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    transform: dict[str, Any] | None = None
-    failure: dict[str, Any] | None = None
 
 
 class TransformJobDetail(BaseModel):
@@ -311,13 +193,6 @@ class TransformJobStateChange(EventBridgeModel):
 
 
 # --- running and waiting -----------------------------------------------------------------
-
-
-class StartTransformRequest(_Strict):
-    """The Payload of RunTransform (lambda:invoke.waitForTaskToken)."""
-
-    task_token: str = Field(min_length=1)
-    transform: TransformPlan
 
 
 def _summary(described: dict[str, Any]) -> dict[str, Any]:
@@ -363,29 +238,6 @@ def release_transform(
     return "met" if status == "Completed" else "failed"
 
 
-def start_transform(
-    request: StartTransformRequest,
-    *,
-    transforms: Transforms,
-    waiters: Waiters,
-    tasks: TaskTokens,
-) -> str:
-    """Park the token FIRST, then create the job, then check at once (a job that ended
-    before the token was parked is not missed)."""
-    plan = request.transform
-    waiters.park(
-        transform_key(plan.job_name),
-        request.task_token,
-        plan.execution_name,
-        None,
-        plan.wait_seconds + 3600,
-    )
-    transforms.create_job(plan.request)
-    return release_transform(
-        plan.job_name, transforms.describe_job(plan.job_name), waiters=waiters, tasks=tasks
-    )
-
-
 def on_transform_state_change(
     job_name: str, status: str, *, transforms: Transforms, waiters: Waiters, tasks: TaskTokens
 ) -> str:
@@ -397,67 +249,3 @@ def on_transform_state_change(
 
 
 # --- finishing ---------------------------------------------------------------------------
-
-
-class BatchOutcome(_Strict):
-    """The execution's output (``$.outcome``)."""
-
-    status: Literal["Completed", "Failed"]
-    error: str | None = None
-    cause: str | None = None
-    job_name: str | None = None
-    job_arn: str | None = None
-    model_package_arn: str | None = None
-    endpoint_name: str | None = None
-    input_s3_uri: str | None = None
-    output_s3_uri: str | None = None
-    content_type: str | None = None
-    outputs: list[str] = Field(default_factory=list)
-    model_deleted: bool = False
-
-
-def _failure_cause(failure: dict[str, Any]) -> tuple[str, str]:
-    error = str(failure.get("Error") or "TransformFailed")
-    cause = failure.get("Cause")
-    text = str(cause) if cause is not None else ""
-    try:  # a Lambda error's cause is its JSON error payload
-        parsed = json.loads(text)
-        if isinstance(parsed, dict) and parsed.get("errorMessage"):
-            error = str(parsed.get("errorType") or error)
-            text = str(parsed["errorMessage"])
-    except ValueError:
-        pass
-    if error == "States.Timeout":
-        text = f"the transform job did not end within its deadline ({text or 'timeout'})"
-    return error, text or error
-
-
-def finish_transform(
-    document: dict[str, Any], *, releases: Releases, transforms: Transforms, waiters: Waiters
-) -> BatchOutcome:
-    raw_plan = document.get("transform")
-    plan = TransformPlan.model_validate(raw_plan) if isinstance(raw_plan, dict) else None
-    failure = document.get("failure")
-    deleted = False
-    if plan is not None:
-        deleted = releases.delete_model(plan.model_name)
-        waiters.remove_for_deployment(plan.execution_name, prefix=TRANSFORM_PREFIX)
-    common: dict[str, Any] = {"model_deleted": deleted}
-    if plan is not None:
-        described = transforms.describe_job(plan.job_name) or {}
-        common.update(
-            job_name=plan.job_name,
-            job_arn=described.get("TransformJobArn"),
-            model_package_arn=plan.model_package_arn,
-            endpoint_name=plan.endpoint_name,
-            input_s3_uri=plan.input_s3_uri,
-            output_s3_uri=plan.output_s3_uri,
-            content_type=plan.content_type,
-        )
-    if isinstance(failure, dict):
-        error, cause = _failure_cause(failure)
-        return BatchOutcome(status="Failed", error=error, cause=cause, **common)
-    assert plan is not None
-    return BatchOutcome(
-        status="Completed", outputs=transforms.list_outputs(plan.output_s3_uri), **common
-    )

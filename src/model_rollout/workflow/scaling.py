@@ -23,13 +23,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from model_rollout.adapters.alarms import Alarms
-from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.variant_scaling import resource_id
-from model_rollout.domain.deployment import AlarmSet, Deployment, EndpointChange
+from model_rollout.domain.deployment import Deployment
 from model_rollout.domain.policy import AutoscalingPolicy
-from model_rollout.steps.bake import create_alarms
-from model_rollout.steps.endpoint_steps import promote, restore_config
 
 METRIC = "SageMakerVariantInvocationsPerInstance"
 
@@ -76,39 +72,3 @@ def scale_new_variant(deployment: Deployment, scaling: Scaling) -> dict[str, Any
     return register_variant(
         deployment.endpoint_name, deployment.release.variant_name, spec, scaling
     )
-
-
-def create_alarms_and_scaling(
-    deployment: Deployment, *, alarms: Alarms, scaling: Scaling, resource_prefix: str
-) -> AlarmSet:
-    """CreateAlarms: the deployment's alarms, then the new variant's autoscaling."""
-    alarm_set = create_alarms(deployment, alarms=alarms, resource_prefix=resource_prefix)
-    scale_new_variant(deployment, scaling)
-    return alarm_set
-
-
-def promote_releasing_old_scaling(
-    deployment: Deployment, *, endpoints: Endpoints, scaling: Scaling
-) -> EndpointChange:
-    """Promote: deregister the previous variant's autoscaling, then the final config."""
-    release = deployment.release
-    if deployment.policy.autoscaling is not None and release and release.previous_variant_name:
-        scaling.deregister(resource_id(deployment.endpoint_name, release.previous_variant_name))
-    return promote(deployment, endpoints=endpoints)
-
-
-def restore_config_and_scaling(
-    deployment: Deployment, *, endpoints: Endpoints, scaling: Scaling
-) -> EndpointChange:
-    """RestoreConfig: the new variant's autoscaling goes, the previous config comes back,
-    and the previous variant's autoscaling too if Promote had removed it."""
-    spec, release = deployment.policy.autoscaling, deployment.release
-    if spec is None or release is None:
-        return restore_config(deployment, endpoints=endpoints)
-    name = deployment.endpoint_name
-    scaling.deregister(resource_id(name, release.variant_name))
-    change = restore_config(deployment, endpoints=endpoints)
-    blue = release.previous_variant_name
-    if blue is not None and not scaling.registered(resource_id(name, blue)):
-        register_variant(name, blue, spec, scaling)
-    return change

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiter, Waiters, endpoint_key
@@ -16,18 +14,6 @@ from model_rollout.errors import DeploymentFailed
 
 Release = Literal["met", "failed", "pending", "no-waiter", "ignored"]
 WAITER_TTL_MARGIN = 3600
-
-
-class AwaitRequest(BaseModel):
-    """The Payload of an ``Await*`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_token: str = Field(min_length=1)
-    deployment_id: str
-    endpoint_name: str
-    expect: Expectation
-    model_package_arn: str | None = None  # for the step's logs
 
 
 def release_waiter(
@@ -50,28 +36,6 @@ def release_waiter(
     tasks.succeed(waiter.task_token, summarize(described))
     waiters.remove(waiter.key, task_token=waiter.task_token)
     return "met"
-
-
-def await_endpoint(
-    request: AwaitRequest,
-    *,
-    endpoints: Endpoints,
-    waiters: Waiters,
-    tasks: TaskTokens,
-    ttl_seconds: int,
-) -> Release:
-    """Park the token FIRST, then check at once: an update that finished before the token
-    was parked is not missed, and an event arriving meanwhile finds the token."""
-    waiter = waiters.park(
-        endpoint_key(request.endpoint_name),
-        request.task_token,
-        request.deployment_id,
-        request.expect.model_dump(mode="json"),
-        ttl_seconds + WAITER_TTL_MARGIN,
-    )
-    return release_waiter(
-        waiter, endpoints.describe(request.endpoint_name), tasks=tasks, waiters=waiters
-    )
 
 
 def on_endpoint_state_change(

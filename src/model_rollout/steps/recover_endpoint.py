@@ -24,7 +24,7 @@ from model_rollout.domain.deployment import Deployment, EndpointChange, Expectat
 from model_rollout.domain.expectation import IN_PROGRESS, describe_state, normalize_status
 from model_rollout.errors import EndpointNotReady
 from model_rollout.modes import multi_model
-from model_rollout.steps.endpoint_steps import restore_lineage_tags
+from model_rollout.workflow.endpoint_changes import restore_lineage_tags
 
 PACKAGE_ARN_TAG = "rollout:model-package-arn"
 ABORTED = "ABORTED"

@@ -23,8 +23,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from model_rollout.adapters.locks import LOCK_ENTRY, QUEUE_PREFIX, LockTable
 from model_rollout.domain.deployment import Approval
 
@@ -36,20 +34,6 @@ Acquired = Literal["acquired", "held", "waiting"]
 
 class Tasks(Protocol):
     def succeed(self, task_token: str, output: Any) -> bool: ...
-
-
-class AcquireRequest(BaseModel):
-    """The Payload of ``AcquireEndpointLock`` (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    task_token: str = Field(min_length=1)
-    deployment_id: str = Field(min_length=1)
-    execution_arn: str = Field(min_length=1)
-    execution_start_time: str = ""
-    endpoint_name: str = Field(min_length=1)
-    approval: Approval
-    lease_seconds: int = Field(ge=1)
 
 
 def _utc(text: str | None) -> str:
@@ -110,42 +94,18 @@ def grant_next(
         locks.remove(endpoint, waiting["entry"])
         # A token that was replaced meanwhile (the wait timed out and was retried) fails to
         # release: the retried wait finds itself the holder and releases its new token.
-        tasks.succeed(str(waiting["task_token"]), _grant_output(holder))
+        tasks.succeed(str(waiting["task_token"]), grant_output(holder))
         return str(holder["holder"])
     return stale
 
 
-def _grant_output(holder: dict[str, Any]) -> dict[str, Any]:
+def grant_output(holder: dict[str, Any]) -> dict[str, Any]:
     return {
         "holder": holder["holder"],
         "acquired_at": holder["acquired_at"],
         "lease_expires_at": holder["lease_expires_at"],
         "replaced": holder.get("replaced"),
     }
-
-
-def acquire(request: AcquireRequest, *, locks: LockTable, tasks: Tasks) -> Acquired:
-    """Queue for the endpoint and try to take it; the token is released once it is ours."""
-    endpoint = request.endpoint_name
-    now = time.time()
-    lock = locks.get_lock(endpoint)
-    if lock is not None and lock.get("holder") == request.deployment_id:
-        tasks.succeed(request.task_token, _grant_output(lock))  # a retried wait, already ours
-        return "held"
-    entry = order_key(request.approval, request.execution_start_time, request.deployment_id)
-    locks.enqueue(
-        endpoint,
-        entry,
-        {
-            "deployment_id": request.deployment_id,
-            "execution_arn": request.execution_arn,
-            "task_token": request.task_token,
-            "lease_seconds": request.lease_seconds,
-            "expires_at": int(now) + request.lease_seconds + QUEUE_TTL_MARGIN,
-        },
-    )
-    holder = grant_next(endpoint, locks=locks, tasks=tasks, now=now)
-    return "acquired" if holder == request.deployment_id else "waiting"
 
 
 def release(
@@ -194,9 +154,7 @@ class EndpointLocks:
 
 __all__ = [
     "LOCK_ENTRY",
-    "AcquireRequest",
     "EndpointLocks",
-    "acquire",
     "grant_next",
     "order_key",
     "release",

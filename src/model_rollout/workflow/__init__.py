@@ -1,0 +1,1 @@
+"""Mechanics several steps share: endpoint changes, waits, locks, bakes, decisions."""

@@ -437,7 +437,7 @@ class MultiModelPolicy(StrictModel):
         pattern=r"^s3://[^/]+(/.*)?$",
         description="The container's `ModelDataUrl`, where versions are copied (default: "
         "`s3://<InferenceBucket>/multi-model/<endpoint>/`; the stack's roles may write and "
-        "read only the default prefix).",
+        "read only the default prefix, so another one needs those grants added).",
     )
     smoke_test_body: str = Field(
         min_length=1,

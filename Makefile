@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-fast lint bench local clean diagrams demo-inference demo-strategies
+.PHONY: venv demo test test-fast lint bench local clean diagrams docs demo-inference demo-strategies
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,7 +74,11 @@ lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 diagrams: $(STAMP)
 	$(BIN)/rollout diagram statemachines/*.asl.json
 
-## Benchmarks on the local stack; writes bench/results/latest.json and prints the table.
+## The policy reference in docs/policy.md, generated from the policy's pydantic models.
+docs: $(STAMP)
+	$(BIN)/python scripts/policy_reference.py
+
+## Benchmarks on the local stack; writes bench/results/latest.json, docs/benchmarks.md's table.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

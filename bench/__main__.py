@@ -1,8 +1,9 @@
 """`make bench`: the control plane's figures, measured on the embedded local stack in one run.
 
-Writes bench/results/latest.json, prints the table and puts it into README.md between the
-`bench:start` / `bench:end` markers. Figures the machine's speed would blur are counts or
-ratios. Sizes: BENCH_ROLLBACKS (20), BENCH_INVOCATIONS (500).
+Writes bench/results/latest.json, prints the table and puts it into docs/benchmarks.md between
+the `bench:start` / `bench:end` markers (the README quotes its headline figures by hand).
+Figures the machine's speed would blur are counts or ratios. Sizes: BENCH_ROLLBACKS (20),
+BENCH_INVOCATIONS (500).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rollout_local.workbench import Workbench
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
-README = ROOT / "README.md"
+TABLE_PAGE = ROOT / "docs" / "benchmarks.md"
 ROLLBACKS = int(os.environ.get("BENCH_ROLLBACKS", "20"))
 # BENCH_ONLY=startup,demo,cpu,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
 INVOCATIONS = int(os.environ.get("BENCH_INVOCATIONS", "500"))
@@ -41,11 +42,11 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text()
+def write_table(text: str) -> None:
+    page = TABLE_PAGE.read_text()
     marked = re.compile(r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)", re.S)
-    if marked.search(readme):
-        README.write_text(marked.sub(lambda m: m.group(1) + text + "\n" + m.group(2), readme))
+    if marked.search(page):
+        TABLE_PAGE.write_text(marked.sub(lambda m: m.group(1) + text + "\n" + m.group(2), page))
 
 
 def measure(only: set[str]) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     text = table(figures)
-    write_readme(text)
+    write_table(text)
     print(text)
 
 

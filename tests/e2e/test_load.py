@@ -1,6 +1,6 @@
 """Load on the local stack: many endpoints at once, and a burst of approvals to one endpoint.
 
-Figures (durations) are printed and quoted in README ("Nothing lost, no one let in").
+Figures (durations) are printed and quoted in docs/guarantees.md ("Load").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 wrong in every way a generator can find. Each gets a *named* error and writes nothing to AWS
 (checked against moto: no claim, record, lock, SageMaker resource or alarm is created).
 
-Counts of generated inputs are in README ("Nothing lost, no one let in").
+Counts of generated inputs are in docs/guarantees.md ("Hostile input").
 """
 
 from __future__ import annotations

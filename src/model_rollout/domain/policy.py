@@ -24,18 +24,35 @@ class AllAtOnceStrategy(StrictModel):
     the bake passes, so a rollback is a weight shift."""
 
     type: Literal["all_at_once"] = "all_at_once"
-    bake_seconds: int = Field(default=600, ge=1, le=86_400)
+    bake_seconds: int = Field(
+        default=600,
+        ge=1,
+        le=86_400,
+        description="How long the new model is watched before blue is removed.",
+    )
 
 
 class ProgressiveStrategy(StrictModel):
     """Common fields of the strategies that move traffic in steps (canary, linear): the
     low-traffic guard of each step (see ``model_rollout.strategies.progressive``)."""
 
-    # a step passes only when the new variant served at least this many invocations in it
-    min_invocations: int = Field(default=0, ge=0)
-    # too few: ``hold`` extends the step (up to max_hold_seconds), ``fail`` rolls back
-    on_low_traffic: Literal["hold", "fail"] = "hold"
-    max_hold_seconds: int = Field(default=600, ge=0, le=86_400)
+    min_invocations: int = Field(
+        default=0,
+        ge=0,
+        description="Low-traffic guard: a step passes only when the new variant served at "
+        "least this many invocations in it (0: no guard).",
+    )
+    on_low_traffic: Literal["hold", "fail"] = Field(
+        default="hold",
+        description="Too few invocations: `hold` watches the step again (for its bake time, "
+        "capped by what is left of `max_hold_seconds`); `fail` rolls back.",
+    )
+    max_hold_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=86_400,
+        description="The total time one step may be held for lack of traffic; then it fails.",
+    )
 
 
 class CanaryStrategy(ProgressiveStrategy):
@@ -43,9 +60,26 @@ class CanaryStrategy(ProgressiveStrategy):
     for ``bake_seconds``, then all of it (watched again) before blue goes."""
 
     type: Literal["canary"] = "canary"
-    percent: float | None = Field(default=None, gt=0, lt=100)
-    steps: list[float] | None = Field(default=None, min_length=1, max_length=20)
-    bake_seconds: int = Field(default=600, ge=1, le=86_400)
+    percent: float | None = Field(
+        default=None,
+        gt=0,
+        lt=100,
+        description="One step: this percentage of traffic to green, then all of it "
+        "(give `percent` or `steps`).",
+    )
+    steps: list[float] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Several steps: increasing percentages strictly between 0 and 100, then "
+        "all of it.",
+    )
+    bake_seconds: int = Field(
+        default=600,
+        ge=1,
+        le=86_400,
+        description="How long each step (and the final 100 % step) is watched.",
+    )
 
     @model_validator(mode="after")
     def _one_plan(self) -> CanaryStrategy:
@@ -63,14 +97,26 @@ class LinearStrategy(ProgressiveStrategy):
     """``step_percent`` more traffic to green every ``interval_seconds`` until all of it."""
 
     type: Literal["linear"] = "linear"
-    step_percent: float = Field(gt=0, le=50)
-    interval_seconds: int = Field(default=600, ge=1, le=86_400)
+    step_percent: float = Field(
+        gt=0,
+        le=50,
+        description="Traffic added to green at each step: `p, 2p, ...` then 100.",
+    )
+    interval_seconds: int = Field(
+        default=600, ge=1, le=86_400, description="How long each step is watched."
+    )
 
 
 class ApprovalPolicy(StrictModel):
     """A person's decision before promotion; no decision within the timeout rolls back."""
 
-    timeout_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    timeout_seconds: int = Field(
+        default=3600,
+        ge=1,
+        le=7 * 86_400,
+        description="How long the deployment waits for `approve`/`promote` or `abort`; "
+        "no decision in time: `ApprovalTimedOut`, rolled back.",
+    )
 
 
 # the strategies that may follow a shadow comparison (ShadowStrategy.then)
@@ -80,25 +126,57 @@ FollowUpStrategy = Annotated[
 
 
 class ShadowComparison(StrictModel):
-    """Thresholds of the shadow comparison (strategies.shadow); ``None`` skips a check."""
+    """Thresholds of the shadow comparison (model_rollout.strategies.shadow); ``None`` skips a check."""
 
-    # a score at or above it is the positive class (agreement of the two models' decisions)
-    decision_threshold: float = Field(default=0.5, ge=0, le=1)
-    # fewer paired requests than this: the comparison cannot judge → rejected
-    min_pairs: int = Field(default=30, ge=1)
-    # shadow's 5XX error rate minus production's
-    max_error_rate_increase: float | None = Field(default=0.01, ge=0, le=1)
-    # shadow's p99 ModelLatency minus production's, in milliseconds
-    max_p99_latency_increase_ms: float | None = Field(default=None, ge=0)
-    # share of paired requests whose decisions (score >= decision_threshold) agree
-    min_agreement: float | None = Field(default=0.95, ge=0, le=1)
-    # mean |shadow score - production score| over paired requests
-    max_mean_abs_diff: float | None = Field(default=0.1, ge=0)
-    # population stability index of shadow's scores against production's (fixed bins)
-    max_psi: float | None = Field(default=0.2, ge=0)
-    psi_bins: int = Field(default=10, ge=2, le=100)
-    # two-sample Kolmogorov-Smirnov D between the two score distributions
-    max_ks: float | None = Field(default=None, ge=0, le=1)
+    decision_threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A score at or above it is the positive decision (for the agreement "
+        "of the two models' decisions).",
+    )
+    min_pairs: int = Field(
+        default=30,
+        ge=1,
+        description="Fewer paired requests: rejected (too little to judge the outputs).",
+    )
+    max_error_rate_increase: float | None = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="Shadow's 5XX rate minus production's (`Invocation5XXErrors / "
+        "Invocations` per variant over the window, CloudWatch).",
+    )
+    max_p99_latency_increase_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description="Shadow's p99 `ModelLatency` minus production's, in milliseconds (CloudWatch).",
+    )
+    min_agreement: float | None = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Share of paired scores with the same decision "
+        "(score >= `decision_threshold`).",
+    )
+    max_mean_abs_diff: float | None = Field(
+        default=0.1, ge=0, description="Mean absolute difference of paired scores."
+    )
+    max_psi: float | None = Field(
+        default=0.2,
+        ge=0,
+        description="Population stability index of shadow's scores against production's "
+        "(fixed bins).",
+    )
+    psi_bins: int = Field(
+        default=10, ge=2, le=100, description="Equal-width bins of [0, 1] for the PSI."
+    )
+    max_ks: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Two-sample Kolmogorov-Smirnov D of the two score distributions.",
+    )
 
 
 class ShadowStrategy(StrictModel):
@@ -107,25 +185,63 @@ class ShadowStrategy(StrictModel):
     strategy ``then`` promotes it, or (absent) the deployment stops after the report."""
 
     type: Literal["shadow"] = "shadow"
-    sample_percent: float = Field(default=100, gt=0, le=100)
-    duration_seconds: int = Field(default=3600, ge=1, le=86_400)
-    # percentage of requests data capture records (DataCaptureConfig.InitialSamplingPercentage)
-    capture_percent: int = Field(default=100, ge=1, le=100)
-    # where captures go (default: s3://<ReportsBucket>/data-capture)
-    capture_s3_uri: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
-    comparison: ShadowComparison = Field(default_factory=ShadowComparison)
-    then: FollowUpStrategy | None = None
+    sample_percent: float = Field(
+        default=100,
+        gt=0,
+        le=100,
+        description="Share of production requests copied to the candidate (the shadow "
+        "variant's weight relative to production's, as SageMaker samples).",
+    )
+    duration_seconds: int = Field(
+        default=3600,
+        ge=1,
+        le=86_400,
+        description="How long the candidate runs as a shadow before the comparison.",
+    )
+    capture_percent: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="`DataCaptureConfig.InitialSamplingPercentage`: share of requests "
+        "captured (a request and its shadow copy are captured together).",
+    )
+    capture_s3_uri: str | None = Field(
+        default=None,
+        pattern=r"^s3://[^/]+(/.*)?$",
+        description="`DataCaptureConfig.DestinationS3Uri` "
+        "(default: `s3://<ReportsBucket>/data-capture`).",
+    )
+    comparison: ShadowComparison = Field(
+        default_factory=ShadowComparison,
+        description="Thresholds of the comparison; a threshold set to `null` is not checked.",
+    )
+    then: FollowUpStrategy | None = Field(
+        default=None,
+        description="The follow-up strategy that promotes an accepted candidate; absent: "
+        "stop after the report (`ShadowReported`).",
+    )
 
 
 class ABMetric(StrictModel):
-    """The business metric the application reports per variant (README: "A/B tests")."""
+    """The business metric the application reports per variant (docs: strategies, "ab")."""
 
-    name: str = Field(min_length=1, max_length=255)
-    namespace: str = Field(default="ModelRollout/AB", min_length=1, max_length=255)
-    # conversion: one datapoint per unit, 0 or 1; continuous: the unit's value (and its
-    # square under ``<name>Squared``)
-    kind: Literal["conversion", "continuous"] = "conversion"
-    greater_is_better: bool = True
+    name: str = Field(
+        min_length=1, max_length=255, description="The CloudWatch metric the application puts."
+    )
+    namespace: str = Field(
+        default="ModelRollout/AB",
+        min_length=1,
+        max_length=255,
+        description="Its CloudWatch namespace.",
+    )
+    kind: Literal["conversion", "continuous"] = Field(
+        default="conversion",
+        description="`conversion`: one datapoint per unit, 0 or 1; `continuous`: the unit's "
+        "value (e.g. revenue), and its square under `<name>Squared`.",
+    )
+    greater_is_better: bool = Field(
+        default=True, description="The metric's direction (`false` for e.g. complaints)."
+    )
 
 
 class ABStrategy(StrictModel):
@@ -134,18 +250,41 @@ class ABStrategy(StrictModel):
 
     type: Literal["ab"] = "ab"
     weights: dict[str, float] = Field(
-        default_factory=lambda: {"incumbent": 50.0, "challenger": 50.0}
+        default_factory=lambda: {"incumbent": 50.0, "challenger": 50.0},
+        description="Traffic weights of `incumbent` (the serving model) and `challenger` "
+        "(the new one); exactly these two keys, both greater than 0.",
     )
-    metric: ABMetric
-    min_samples_per_variant: int = Field(default=1000, ge=2)
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
-    duration_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
-    # insufficient data: "extend" watches once more, up to max_duration_seconds in all;
-    # "keep_incumbent" ends at once
-    on_insufficient_data: Literal["extend", "keep_incumbent"] = "extend"
-    max_duration_seconds: int | None = Field(default=None, ge=1, le=14 * 86_400)
-    # the sample-ratio-mismatch test invalidates the experiment below this p-value
-    srm_alpha: float = Field(default=0.001, gt=0, lt=0.5)
+    metric: ABMetric = Field(description="The business metric the application reports.")
+    min_samples_per_variant: int = Field(
+        default=1000, ge=2, description="Fewer units in a variant: `insufficient_data`."
+    )
+    alpha: float = Field(
+        default=0.05,
+        gt=0,
+        lt=0.5,
+        description="Significance level of the test and 1 - confidence of the intervals.",
+    )
+    duration_seconds: int = Field(
+        default=3600, ge=1, le=7 * 86_400, description="How long the test runs."
+    )
+    on_insufficient_data: Literal["extend", "keep_incumbent"] = Field(
+        default="extend",
+        description="Insufficient data: `extend` watches once more, up to "
+        "`max_duration_seconds` in all; `keep_incumbent` ends at once.",
+    )
+    max_duration_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=14 * 86_400,
+        description="The longest the test may run with its extension "
+        "(default: 2 x `duration_seconds`); at least `duration_seconds`.",
+    )
+    srm_alpha: float = Field(
+        default=0.001,
+        gt=0,
+        lt=0.5,
+        description="A sample-ratio-mismatch p-value below it invalidates the test.",
+    )
 
     @model_validator(mode="after")
     def _weights(self) -> ABStrategy:
@@ -166,11 +305,21 @@ class ABStrategy(StrictModel):
 class AutoscalingPolicy(StrictModel):
     """Target tracking on SageMakerVariantInvocationsPerInstance for the new variant."""
 
-    min_capacity: int = Field(default=1, ge=1, le=100)
-    max_capacity: int = Field(default=4, ge=1, le=100)
-    target_invocations_per_instance: float = Field(default=100.0, gt=0)
-    scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=3600)
-    scale_out_cooldown_seconds: int = Field(default=60, ge=0, le=3600)
+    min_capacity: int = Field(default=1, ge=1, le=100, description="Fewest instances.")
+    max_capacity: int = Field(
+        default=4, ge=1, le=100, description="Most instances (at least `min_capacity`)."
+    )
+    target_invocations_per_instance: float = Field(
+        default=100.0,
+        gt=0,
+        description="The target of `SageMakerVariantInvocationsPerInstance`.",
+    )
+    scale_in_cooldown_seconds: int = Field(
+        default=300, ge=0, le=3600, description="Cooldown after scaling in."
+    )
+    scale_out_cooldown_seconds: int = Field(
+        default=60, ge=0, le=3600, description="Cooldown after scaling out."
+    )
 
     @model_validator(mode="after")
     def _range(self) -> AutoscalingPolicy:
@@ -186,13 +335,30 @@ Strategy = Annotated[
 
 
 class AlarmPolicy(StrictModel):
-    max_error_rate: float = Field(default=0.01, ge=0, le=1)
-    max_p99_latency_ms: float = Field(default=500, gt=0)
-    period_seconds: int = Field(default=60, ge=10)
-    evaluation_periods: int = Field(default=1, ge=1, le=100)
-    extra_alarm_names: list[str] = Field(default_factory=list)
-    # how the created alarms treat periods without data (CloudWatch TreatMissingData)
-    treat_missing_data: Literal["notBreaching", "breaching", "ignore", "missing"] = "notBreaching"
+    """The alarms the deployment creates on the new variant, and those it also watches."""
+
+    max_error_rate: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="`Invocation5XXErrors / Invocations` of the new variant (metric math).",
+    )
+    max_p99_latency_ms: float = Field(
+        default=500, gt=0, description="p99 `ModelLatency` of the new variant, in milliseconds."
+    )
+    period_seconds: int = Field(default=60, ge=10, description="The alarms' period.")
+    evaluation_periods: int = Field(
+        default=1, ge=1, le=100, description="The periods the alarms evaluate."
+    )
+    extra_alarm_names: list[str] = Field(
+        default_factory=list,
+        description="Existing alarms that also stop the bake (watched, never created or deleted).",
+    )
+    treat_missing_data: Literal["notBreaching", "breaching", "ignore", "missing"] = Field(
+        default="notBreaching",
+        description="How the created alarms treat a period without data (CloudWatch "
+        "`TreatMissingData`).",
+    )
 
 
 class ValidationDataset(StrictModel):
@@ -201,26 +367,58 @@ class ValidationDataset(StrictModel):
     outputs. CSV: ``label`` is the label's column index (the other columns are the
     features); JSON Lines: ``label`` and ``features`` are keys of each record."""
 
-    s3_uri: str = Field(pattern=r"^s3://[^/]+/.+")
-    content_type: Literal["text/csv", "application/jsonlines"] = "text/csv"
-    label: int | str = 0
-    features: str = "features"
-    # a classification metric counts a score at or above it as the positive class
-    threshold: float = Field(default=0.5, ge=0, le=1)
+    s3_uri: str = Field(pattern=r"^s3://[^/]+/.+", description="The data set's S3 object.")
+    content_type: Literal["text/csv", "application/jsonlines"] = Field(
+        default="text/csv", description="Its format."
+    )
+    label: int | str = Field(
+        default=0,
+        description="CSV: the label's column index (the other columns are the features); "
+        "JSON Lines: the label's key.",
+    )
+    features: str = Field(
+        default="features", description="JSON Lines: the key of each record's features."
+    )
+    threshold: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A classification metric counts a score at or above it as the positive class.",
+    )
 
 
 class AsyncInferencePolicy(StrictModel):
     """``mode: async``: the endpoint config's AsyncInferenceConfig and backlog autoscaling.
     Unset locations and topics default to the stack's (model_rollout.modes.asynchronous)."""
 
-    output_s3_uri: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
-    failure_s3_uri: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
-    success_topic_arn: str | None = None
-    error_topic_arn: str | None = None
-    max_concurrent_invocations_per_instance: int = Field(default=4, ge=1, le=1000)
-    min_capacity: int = Field(default=0, ge=0)
-    max_capacity: int = Field(default=2, ge=1)
-    target_backlog_per_instance: float = Field(default=5.0, gt=0)
+    output_s3_uri: str | None = Field(
+        default=None,
+        pattern=r"^s3://[^/]+(/.*)?$",
+        description="Where outputs go (default: the stack's InferenceBucket).",
+    )
+    failure_s3_uri: str | None = Field(
+        default=None,
+        pattern=r"^s3://[^/]+(/.*)?$",
+        description="Where failures go (default: the stack's InferenceBucket).",
+    )
+    success_topic_arn: str | None = Field(
+        default=None, description="SNS topic notified of a success (default: the stack's)."
+    )
+    error_topic_arn: str | None = Field(
+        default=None, description="SNS topic notified of an error (default: the stack's)."
+    )
+    max_concurrent_invocations_per_instance: int = Field(
+        default=4, ge=1, le=1000, description="Concurrent requests per instance."
+    )
+    min_capacity: int = Field(
+        default=0, ge=0, description="Fewest instances (0: scales to zero when idle)."
+    )
+    max_capacity: int = Field(default=2, ge=1, description="Most instances.")
+    target_backlog_per_instance: float = Field(
+        default=5.0,
+        gt=0,
+        description="The target of `ApproximateBacklogSizePerInstance`.",
+    )
 
 
 class MultiModelPolicy(StrictModel):
@@ -229,42 +427,103 @@ class MultiModelPolicy(StrictModel):
     ``artifact_prefix`` and the logical model's pointer names the one that serves
     (model_rollout.modes.multi_model)."""
 
-    # the logical model: the pointer's name, and the artifact names' stem
-    model_name: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-    # where the container loads models from (default: s3://<InferenceBucket>/multi-model/<endpoint>/)
-    artifact_prefix: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
-    # the request the smoke test sends with TargetModel = the new version's artifact
-    smoke_test_body: str = Field(min_length=1, max_length=65_536)
-    smoke_test_content_type: str = Field(default="text/csv", min_length=1, max_length=256)
+    model_name: str = Field(
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="The logical model: versions are `<model_name>-v<version>.tar.gz` under "
+        "the prefix, its pointer the endpoint tag `rollout:mme-target:<model_name>`.",
+    )
+    artifact_prefix: str | None = Field(
+        default=None,
+        pattern=r"^s3://[^/]+(/.*)?$",
+        description="The container's `ModelDataUrl`, where versions are copied (default: "
+        "`s3://<InferenceBucket>/multi-model/<endpoint>/`; the stack's roles may write and "
+        "read only the default prefix, so another one needs those grants added).",
+    )
+    smoke_test_body: str = Field(
+        min_length=1,
+        max_length=65_536,
+        description="The request body the smoke test sends with `TargetModel` = the new "
+        "version's artifact.",
+    )
+    smoke_test_content_type: str = Field(
+        default="text/csv", min_length=1, max_length=256, description="Its `ContentType`."
+    )
 
 
 class ValidationPolicy(StrictModel):
-    metric: str = "accuracy"
-    greater_is_better: bool = True
-    min_value: float | None = None
-    max_regression: float | None = Field(default=None, ge=0)
-    dataset: ValidationDataset | None = None
+    """The quality gate: the candidate against a minimum and against the serving model."""
+
+    metric: str = Field(
+        default="accuracy",
+        description="A metric of the SageMaker model-quality report (any section, e.g. "
+        "`binary_classification_metrics.accuracy`, `regression_metrics.mse`).",
+    )
+    greater_is_better: bool = Field(default=True, description="The metric's direction.")
+    min_value: float | None = Field(default=None, description="The candidate must reach it.")
+    max_regression: float | None = Field(
+        default=None,
+        ge=0,
+        description="How much worse than the serving model the candidate may be.",
+    )
+    dataset: ValidationDataset | None = Field(
+        default=None,
+        description="A fixed validation set: the gate also runs on metrics computed on it.",
+    )
 
 
 class Policy(StrictModel):
-    endpoint_name: str = Field(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-    instance_type: str = "ml.m5.large"
-    instance_count: int = Field(default=1, ge=1, le=100)
-    strategy: Strategy = Field(default_factory=AllAtOnceStrategy)
-    alarms: AlarmPolicy = Field(default_factory=AlarmPolicy)
-    validation: ValidationPolicy = Field(default_factory=ValidationPolicy)
-    required_metadata: list[str] = Field(
-        default_factory=lambda: ["git_commit", "data_version", "build_id"]
+    """The deployment policy of one model package group."""
+
+    endpoint_name: str = Field(
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="The SageMaker endpoint this group deploys to.",
     )
-    allow_strategy_override: bool = False
-    require_approval: ApprovalPolicy | None = None
-    # how the endpoint serves: real-time, asynchronous (AsyncInferenceConfig), or many models
-    # behind one container (multi_model: a version moves the logical model's pointer)
-    mode: Literal["real_time", "async", "multi_model"] = "real_time"
-    async_inference: AsyncInferencePolicy | None = None
-    multi_model: MultiModelPolicy | None = None
-    # target-tracking autoscaling of the new variant (model_rollout.workflow.scaling)
-    autoscaling: AutoscalingPolicy | None = None
+    instance_type: str = Field(
+        default="ml.m5.large", description="The new variant's instance type."
+    )
+    instance_count: int = Field(
+        default=1, ge=1, le=100, description="The new variant's instance count."
+    )
+    strategy: Strategy = Field(
+        default_factory=AllAtOnceStrategy, description="How traffic moves to the new model."
+    )
+    alarms: AlarmPolicy = Field(
+        default_factory=AlarmPolicy, description="The alarms that stop the bake."
+    )
+    validation: ValidationPolicy = Field(
+        default_factory=ValidationPolicy, description="The quality gate."
+    )
+    required_metadata: list[str] = Field(
+        default_factory=lambda: ["git_commit", "data_version", "build_id"],
+        description="`CustomerMetadataProperties` keys a package must carry.",
+    )
+    allow_strategy_override: bool = Field(
+        default=False,
+        description="Whether a package's `rollout:strategy` metadata (strategy JSON) may "
+        "override `strategy`.",
+    )
+    require_approval: ApprovalPolicy | None = Field(
+        default=None,
+        description="Before promotion, wait for an operator's decision; none in time rolls back.",
+    )
+    mode: Literal["real_time", "async", "multi_model"] = Field(
+        default="real_time",
+        description="How the endpoint serves: real-time; `async` (`AsyncInferenceConfig`, "
+        "backlog autoscaling down to zero); `multi_model` (many models behind one container, "
+        "a version moves the logical model's pointer). `async` and `multi_model` allow "
+        "`all_at_once` only (a package's `rollout:strategy` override included).",
+    )
+    async_inference: AsyncInferencePolicy | None = Field(
+        default=None, description="`mode: async` only: its settings (default: the stack's)."
+    )
+    multi_model: MultiModelPolicy | None = Field(
+        default=None, description="Required with `mode: multi_model`, and only there."
+    )
+    autoscaling: AutoscalingPolicy | None = Field(
+        default=None,
+        description="`mode: real_time` only: target-tracking autoscaling of the new variant, "
+        "moved with the traffic.",
+    )
 
     @model_validator(mode="after")
     def _async_strategies(self) -> Policy:

@@ -7,8 +7,9 @@ the default.
 from __future__ import annotations
 
 import json
+from abc import abstractmethod
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -19,7 +20,42 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AllAtOnceStrategy(StrictModel):
+# below this, a share of traffic is the same as the next one (linear plans)
+_EPSILON = 1e-9
+
+
+class StrategyModel(StrictModel):
+    """What every strategy answers, whatever its type: the steps ask these, not the type.
+
+    A new strategy is a subclass here (a member of ``Strategy``) that says how its traffic
+    moves; what it computes beyond that (a comparison, a test) is its module in
+    ``model_rollout.strategies``.
+    """
+
+    # walks its traffic plan step by step (NextStep, WatchStep, CheckStep)
+    progressive: ClassVar[bool] = False
+    # the bake config provisions green at weight 0 beside blue; traffic moves at step one
+    green_starts_at_zero: ClassVar[bool] = False
+
+    def traffic_plan(self) -> list[float]:
+        """The new variant's share of traffic (percent) at each step, when a model serves
+        already; a first deployment takes all traffic at once."""
+        return [100.0]
+
+    @abstractmethod
+    def step_seconds(self) -> int:
+        """How long each step (or the bake) is watched."""
+
+    def bake_strategy(self) -> StrategyModel | None:
+        """The strategy whose starting weights the release's bake config follows."""
+        return self
+
+    def shadow_share(self) -> float | None:
+        """The share of production requests copied to a shadow variant (shadow only)."""
+        return None
+
+
+class AllAtOnceStrategy(StrategyModel):
     """Blue/green: all traffic to green at once; blue stays provisioned at weight 0 until
     the bake passes, so a rollback is a weight shift."""
 
@@ -31,8 +67,11 @@ class AllAtOnceStrategy(StrictModel):
         description="How long the new model is watched before blue is removed.",
     )
 
+    def step_seconds(self) -> int:
+        return self.bake_seconds
 
-class ProgressiveStrategy(StrictModel):
+
+class ProgressiveStrategy(StrategyModel):
     """Common fields of the strategies that move traffic in steps (canary, linear): the
     low-traffic guard of each step (see ``model_rollout.strategies.progressive``)."""
 
@@ -60,6 +99,8 @@ class CanaryStrategy(ProgressiveStrategy):
     for ``bake_seconds``, then all of it (watched again) before blue goes."""
 
     type: Literal["canary"] = "canary"
+    progressive: ClassVar[bool] = True
+    green_starts_at_zero: ClassVar[bool] = True
     percent: float | None = Field(
         default=None,
         gt=0,
@@ -92,11 +133,21 @@ class CanaryStrategy(ProgressiveStrategy):
             raise ValueError("'steps' must increase")
         return self
 
+    def traffic_plan(self) -> list[float]:
+        """``percent: p`` → ``[p, 100]``; ``steps: [a, b]`` → ``[a, b, 100]``."""
+        steps = self.steps if self.steps is not None else [self.percent or 0.0]
+        return [float(s) for s in steps] + [100.0]
+
+    def step_seconds(self) -> int:
+        return self.bake_seconds
+
 
 class LinearStrategy(ProgressiveStrategy):
     """``step_percent`` more traffic to green every ``interval_seconds`` until all of it."""
 
     type: Literal["linear"] = "linear"
+    progressive: ClassVar[bool] = True
+    green_starts_at_zero: ClassVar[bool] = True
     step_percent: float = Field(
         gt=0,
         le=50,
@@ -105,6 +156,18 @@ class LinearStrategy(ProgressiveStrategy):
     interval_seconds: int = Field(
         default=600, ge=1, le=86_400, description="How long each step is watched."
     )
+
+    def traffic_plan(self) -> list[float]:
+        """``step_percent: s`` → ``[s, 2s, …, 100]``."""
+        plan: list[float] = []
+        k = 1
+        while k * self.step_percent < 100.0 - _EPSILON:
+            plan.append(round(k * self.step_percent, 6))
+            k += 1
+        return [*plan, 100.0]
+
+    def step_seconds(self) -> int:
+        return self.interval_seconds
 
 
 class ApprovalPolicy(StrictModel):
@@ -126,7 +189,7 @@ FollowUpStrategy = Annotated[
 
 
 class ShadowComparison(StrictModel):
-    """Thresholds of the shadow comparison (model_rollout.strategies.shadow); ``None`` skips a check."""
+    """Thresholds of the shadow comparison (strategies.shadow); ``None`` skips a check."""
 
     decision_threshold: float = Field(
         default=0.5,
@@ -179,7 +242,7 @@ class ShadowComparison(StrictModel):
     )
 
 
-class ShadowStrategy(StrictModel):
+class ShadowStrategy(StrategyModel):
     """The candidate as a shadow variant (production keeps all traffic) for
     ``duration_seconds``, its outputs compared with production's; then the follow-up
     strategy ``then`` promotes it, or (absent) the deployment stops after the report."""
@@ -221,6 +284,16 @@ class ShadowStrategy(StrictModel):
         "stop after the report (`ShadowReported`).",
     )
 
+    def step_seconds(self) -> int:
+        return self.duration_seconds
+
+    def bake_strategy(self) -> StrategyModel | None:
+        """The follow-up's: the bake config is what ``then`` starts from (none: no bake)."""
+        return self.then
+
+    def shadow_share(self) -> float | None:
+        return self.sample_percent / 100.0
+
 
 class ABMetric(StrictModel):
     """The business metric the application reports per variant (docs: strategies, "ab")."""
@@ -244,11 +317,12 @@ class ABMetric(StrictModel):
     )
 
 
-class ABStrategy(StrictModel):
+class ABStrategy(StrategyModel):
     """Two production variants at ``weights`` for ``duration_seconds``; a statistical verdict
     on ``metric`` decides whether the challenger (the new model) takes all traffic."""
 
     type: Literal["ab"] = "ab"
+    green_starts_at_zero: ClassVar[bool] = True
     weights: dict[str, float] = Field(
         default_factory=lambda: {"incumbent": 50.0, "challenger": 50.0},
         description="Traffic weights of `incumbent` (the serving model) and `challenger` "
@@ -300,6 +374,13 @@ class ABStrategy(StrictModel):
 
     def challenger_share(self) -> float:
         return self.weights["challenger"] / sum(self.weights.values())
+
+    def traffic_plan(self) -> list[float]:
+        """One step: the configured split (model_rollout.strategies.ab)."""
+        return [round(self.challenger_share() * 100.0, 6)]
+
+    def step_seconds(self) -> int:
+        return self.duration_seconds
 
 
 class AutoscalingPolicy(StrictModel):

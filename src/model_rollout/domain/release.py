@@ -110,10 +110,10 @@ def plan_release(
     traffic on blue until its first step."""
     blue = previous.primary_variant() if previous is not None else None
     chosen = strategy or policy.strategy
-    # a shadow deployment's bake config is its follow-up strategy's (all_at_once if none)
-    bake_strategy = getattr(chosen, "then", None) if chosen.type == "shadow" else chosen
-    # canary, linear and ab provision green at weight 0; traffic moves at their first step
-    gradual = bake_strategy is not None and bake_strategy.type in ("canary", "linear", "ab")
+    # a shadow deployment's bake config is its follow-up strategy's (all_at_once if none);
+    # canary, linear and ab provision green at weight 0: traffic moves at their first step
+    bake_strategy = chosen.bake_strategy()
+    gradual = bake_strategy is not None and bake_strategy.green_starts_at_zero
     names = release_names(
         deployment_id=deployment_id,
         endpoint_name=endpoint_name,
@@ -139,10 +139,10 @@ def plan_release(
     )
     green_at_start = green.model_copy(update={"weight": 0.0}) if gradual else green
     shadow: dict[str, object] = {}
-    if chosen.type == "shadow":
+    sample = chosen.shadow_share()
+    if sample is not None:
         # SageMaker copies to a shadow variant the share of requests given by its weight
         # relative to the production variant's
-        sample = float(getattr(chosen, "sample_percent", 100.0)) / 100.0
         shadow = {
             "shadow_config_name": shadow_config_name(names),
             "shadow_production": [blue_at_zero.model_copy(update={"weight": 1.0})],

@@ -71,7 +71,7 @@ def deploy(
     # all_at_once: green takes all traffic; canary/linear/ab: green provisioned at weight 0;
     # shadow: blue keeps all traffic, green is its shadow (model_rollout.strategies.shadow)
     target = release.bake_config_name
-    if deployment.strategy.type == "shadow" and release.shadow_config_name:
+    if deployment.strategy.shadow_share() is not None and release.shadow_config_name:
         target = release.shadow_config_name
     expect = Expectation(
         endpoint_config_name=target,

@@ -28,61 +28,37 @@ from __future__ import annotations
 
 from model_rollout.domain.deployment import Release
 from model_rollout.domain.policy import (
-    ABStrategy,
-    CanaryStrategy,
-    LinearStrategy,
-    ShadowStrategy,
     Strategy,
 )
 
-PROGRESSIVE = ("canary", "linear")
-_EPSILON = 1e-9
-
 
 def is_progressive(strategy: Strategy) -> bool:
-    return strategy.type in PROGRESSIVE
+    return strategy.progressive
 
 
 def traffic_plan(strategy: Strategy, *, has_blue: bool = True) -> list[float]:
     """The new variant's share of traffic (percent) at each step; always ends at 100.
 
     canary ``percent: p`` → ``[p, 100]``; canary ``steps: [a, b]`` → ``[a, b, 100]``;
-    linear ``step_percent: s`` → ``[s, 2s, …, 100]``; all_at_once (or nothing to shift
-    from, i.e. a first deployment) → ``[100]``.
+    linear ``step_percent: s`` → ``[s, 2s, …, 100]``; A/B: its split; all_at_once (or
+    nothing to shift from, i.e. a first deployment) → ``[100]``. Each strategy's model
+    says its own (``StrategyModel.traffic_plan``).
     """
-    if not has_blue:
-        return [100.0]
-    if isinstance(strategy, CanaryStrategy):
-        steps = strategy.steps if strategy.steps is not None else [strategy.percent or 0.0]
-        return [float(s) for s in steps] + [100.0]
-    if isinstance(strategy, ABStrategy):  # one step: the configured split (strategies.ab)
-        return [round(strategy.challenger_share() * 100.0, 6)]
-    if isinstance(strategy, LinearStrategy):
-        plan: list[float] = []
-        k = 1
-        while k * strategy.step_percent < 100.0 - _EPSILON:
-            plan.append(round(k * strategy.step_percent, 6))
-            k += 1
-        return [*plan, 100.0]
-    return [100.0]
+    return strategy.traffic_plan() if has_blue else [100.0]
 
 
 def step_seconds(strategy: Strategy) -> int:
     """How long each step is watched: canary/all_at_once ``bake_seconds``, linear
-    ``interval_seconds``."""
-    if isinstance(strategy, LinearStrategy):
-        return strategy.interval_seconds
-    if isinstance(strategy, ABStrategy | ShadowStrategy):
-        return strategy.duration_seconds
-    return int(strategy.bake_seconds)
+    ``interval_seconds``, shadow and A/B ``duration_seconds``."""
+    return strategy.step_seconds()
 
 
 def initial_shares(release: Release, strategy: Strategy) -> dict[str, float]:
     """Traffic shares the release's bake config starts with: a progressive strategy
     provisions green at weight 0 (blue keeps all traffic); all_at_once moves it all."""
     blue = release.previous_variant_name
-    if blue is not None and strategy.type == "shadow":
+    if blue is not None and strategy.shadow_share() is not None:
         return {blue: 1.0}  # green is a shadow variant: no production traffic
-    if blue is not None and (is_progressive(strategy) or strategy.type == "ab"):
+    if blue is not None and strategy.green_starts_at_zero:
         return {release.variant_name: 0.0, blue: 1.0}
     return {release.variant_name: 1.0}

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-fast lint bench local clean diagrams docs demo-inference demo-strategies
+.PHONY: venv demo test test-fast lint bench local clean asl diagrams docs demo-inference demo-strategies
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	test "$$(ls .aws-sam/layer-check/RolloutLayer/python)" = model_rollout
 	test -f .aws-sam/layer-check/RolloutLayer/python/model_rollout/domain/policy.py
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml --skip-download
+
+## The state machines' ASL files (statemachines/*.asl.json), from their compact sources
+## (statemachines/src/*.yaml: Retry/Catch classes written once). Commit both.
+asl: $(STAMP)
+	$(BIN)/python scripts/build_asl.py
 
 ## Mermaid diagrams of the state machines (docs/statemachines/), from their ASL files.
 diagrams: $(STAMP)

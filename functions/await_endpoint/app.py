@@ -1,4 +1,5 @@
-"""AwaitEndpoint (AwaitDeploy, AwaitPromote, AwaitRollbackTraffic, AwaitRestore).
+"""AwaitEndpoint (AwaitDeploy, AwaitPromote, AwaitRollbackTraffic, AwaitRestore, and the other
+Await* states: AwaitRecovery, AwaitStep, AwaitAB, AwaitIncumbentTraffic, AwaitIncumbentConfig).
 
 Invoked with lambda:invoke.waitForTaskToken. Input: {"task_token", "deployment_id",
 "endpoint_name", "expect"}. Parks the token under ``endpoint#<name>``, then checks at once;

@@ -1,8 +1,10 @@
-"""FinishRollback: clean up after a rollback, record it and state its reason.
+"""FinishRollback: clean up after a rollback, record it and state its reason; and
+EndExperiment: the same after an experiment's verdict kept the serving model.
 
-Input: the deployment document with $.failure (and $.rollback_failure when a rollback step
-failed). Output ($.outcome): Outcome ROLLED_BACK (error RolledBack) or ROLLBACK_FAILED
-(error RollbackFailed, with the endpoint's actual state in the cause).
+Input: the deployment document with $.failure, or $.experiment_end (and $.rollback_failure
+when a rollback step failed). Output ($.outcome): Outcome ROLLED_BACK (error RolledBack),
+ROLLBACK_FAILED (error RollbackFailed, with the endpoint's actual state in the cause), or the
+verdict's SHADOW_REJECTED, SHADOW_COMPLETED, INCUMBENT_KEPT (model_rollout.domain.experiments).
 """
 
 from __future__ import annotations

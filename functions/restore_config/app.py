@@ -1,4 +1,5 @@
-"""RestoreConfig: restore the config that served before (or delete a first endpoint).
+"""RestoreConfig (and RestoreIncumbentConfig): restore the config that served before (or delete
+a first endpoint).
 
 Input: the deployment document. Output ($.restore): EndpointChange.
 """

@@ -1,6 +1,8 @@
 """Rollback: move all traffic back to the previous variant (a weight shift).
 
-Input: the deployment document with $.failure. Output ($.rollback): EndpointChange.
+Rollback, and RestoreIncumbent (an experiment's verdict kept the serving model).
+Input: the deployment document with $.failure (or $.experiment_end). Output ($.rollback):
+EndpointChange.
 """
 
 from __future__ import annotations

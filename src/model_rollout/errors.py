@@ -2,10 +2,33 @@
 
 The class name *is* the Step Functions error name: the Lambda runtime reports an unhandled
 exception's class name as ``errorType``, and ``Catch``/``Retry`` and the execution's final
-error see that name. Keep every name the state machine or a user relies on here, in one place.
+error see that name. Keep every name the state machine or a user relies on here, in one place:
+every error name the state machines use (``Retry``/``Catch`` ``ErrorEquals``, ``Fail`` states'
+``Error``, the errors they set themselves) is a class here or an AWS-owned name below, and every
+class here is used by a state machine or raised (``tests/unit/test_error_names.py``).
 """
 
 from __future__ import annotations
+
+# Error names AWS owns, as the state machines' Retry/Catch use them: Step Functions' own
+# (``States.ALL``, ``States.Timeout``, ...: every name with this prefix) and Lambda's (the service
+# API's, and the runtime's for a crashed or timed-out invocation). Nothing here raises them.
+STATES_ERROR_PREFIX = "States."
+LAMBDA_ERROR_NAMES = frozenset(
+    {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.Unknown",
+        "Runtime.ExitError",
+        "Sandbox.Timedout",
+    }
+)
+
+
+def is_aws_error_name(name: str) -> bool:
+    return name.startswith(STATES_ERROR_PREFIX) or name in LAMBDA_ERROR_NAMES
 
 
 class RolloutError(Exception):

@@ -21,6 +21,15 @@ AB_HEAD = ["Strategy", "StartAB", "AwaitAB", "WatchAB", "EvaluateAB", "ABVerdict
 PROMOTED = ["Promote", "AwaitPromote", "Finalize", "Deployed"]
 ROLLBACK = ["Rollback", "AwaitRollbackTraffic", "RestoreConfig", "AwaitRestore"]
 ENDS = ["FinishRollback", "RollbackOutcome"]
+# an experiment's verdict that keeps the serving model: its own path back, not a rollback
+EXPERIMENT_END = [
+    "RestoreIncumbent",
+    "AwaitIncumbentTraffic",
+    "RestoreIncumbentConfig",
+    "AwaitIncumbentConfig",
+    "EndExperiment",
+    "ExperimentOutcome",
+]
 NAMESPACE = "ModelRollout/AB-e2e"
 
 
@@ -174,8 +183,7 @@ def test_shadow_rejected_restores_the_endpoint_and_names_the_comparison(
     assert after_alarms(scenario.bench, execution_arn) == [
         *SHADOW_HEAD,
         "RejectShadow",
-        *ROLLBACK,
-        *ENDS,
+        *EXPERIMENT_END,
         "ShadowRejected",
     ]
     assert len(shadow_phase["shadows"]) == 1
@@ -206,14 +214,17 @@ def test_shadow_without_follow_up_stops_after_the_report(scenario: Scenario) -> 
     assert after_alarms(scenario.bench, execution_arn) == [
         *SHADOW_HEAD,
         "EndShadow",
-        *ROLLBACK,
-        *ENDS,
+        *EXPERIMENT_END,
         "ShadowReported",
     ]
     assert serving(scenario) == before
     output = json.loads(execution["output"])
     assert output["shadow"]["verdict"] == "accepted"
     assert output["outcome"]["status"] == "SHADOW_COMPLETED"
+    # a verdict, not a failure: $.failure carries failures only
+    assert (
+        output.get("failure") is None and output["experiment_end"]["status"] == "SHADOW_COMPLETED"
+    )
 
 
 def test_shadow_alarm_on_the_shadow_variant_rolls_back(scenario: Scenario) -> None:
@@ -363,8 +374,7 @@ def test_ab_verdicts_that_keep_the_incumbent(
     assert after_alarms(scenario.bench, execution_arn) == [
         *AB_HEAD,
         "KeepIncumbent",
-        *ROLLBACK,
-        *ENDS,
+        *EXPERIMENT_END,
         "ABIncumbentKept",
     ]
     green = next(v for v in test_phase["weights"] if v != blue)

@@ -89,3 +89,31 @@ def test_rollback_failed_states_the_endpoints_actual_state() -> None:
     )
     assert "Original failure: alarm a entered ALARM" in (outcome.cause or "")
     assert records.finished[0]["error"] == "RollbackFailed"
+
+
+def test_an_experiments_verdict_is_its_outcome_not_a_failure() -> None:
+    outcome, records, _ = _finish(
+        None, experiment_end={"status": "SHADOW_COMPLETED", "cause": "shadow comparison passed"}
+    )
+    assert (outcome.status, outcome.error) == ("SHADOW_COMPLETED", None)
+    assert outcome.cause == (
+        "shadow comparison passed. "
+        "config churn-prod-config-old serves endpoint churn-prod as before"
+    )
+    finished = records.finished[0]
+    assert finished["status"] == "SHADOW_COMPLETED" and finished["error"] is None
+    assert "failure" not in finished["details"]
+    assert finished["details"]["experiment_end"]["status"] == "SHADOW_COMPLETED"
+
+
+def test_an_experiment_whose_endpoint_cannot_be_restored_fails_loudly() -> None:
+    described = described_endpoint("mr-shadow", {"blue": 1.0}, status="Failed")
+    outcome, _, _ = _finish(
+        described,
+        experiment_end={"status": "INCUMBENT_KEPT", "cause": "A/B test: inconclusive"},
+        rollback_failure={"Error": "DeploymentFailed", "Cause": "no"},
+    )
+    assert (outcome.status, outcome.error) == ("ROLLBACK_FAILED", "RollbackFailed")
+    assert "because the experiment ended INCUMBENT_KEPT: A/B test: inconclusive" in (
+        outcome.cause or ""
+    )

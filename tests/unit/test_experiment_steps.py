@@ -12,13 +12,7 @@ import pytest
 from tests.helpers.rollout_steps import RELEASE, deployment_document
 
 from model_rollout.adapters.experiment_metrics import OutcomeStats, ServingStats
-from model_rollout.domain.deployment import (
-    Deployment,
-    Outcome,
-    ServingState,
-    StepFailure,
-    VariantRef,
-)
+from model_rollout.domain.deployment import Deployment, Outcome, ServingState, VariantRef
 from model_rollout.domain.experiments import verdict_outcome
 from model_rollout.domain.policy import ABStrategy, Policy, parse_policy
 from model_rollout.domain.release import plan_release
@@ -283,15 +277,18 @@ def test_too_few_pairs_reject_without_judging_the_outputs() -> None:
 
 
 def test_a_verdict_that_keeps_the_serving_model_has_its_own_outcome() -> None:
-    deployment = doc({"type": "shadow"}, failure={"Error": "ShadowRejected", "Cause": "x < y"})
-    outcome = verdict_outcome(deployment, "x < y")
+    rejected = {"status": "SHADOW_REJECTED", "cause": "x < y"}
+    deployment = doc({"type": "shadow"}, experiment_end=rejected)
+    assert deployment.failure is None  # a verdict, not a failure
+    outcome = verdict_outcome(deployment)
     assert outcome == Outcome(
         status="SHADOW_REJECTED",
         error="ShadowRejected",
         cause=f"x < y. config {deployment.previous.endpoint_config_name} serves endpoint "  # type: ignore[union-attr]
         f"{deployment.endpoint_name} as before",
     )
-    assert StepFailure(Error="ABIncumbentKept").Error == "ABIncumbentKept"
+    kept = doc({"type": "shadow"}, experiment_end={"status": "INCUMBENT_KEPT", "cause": "c"})
+    assert verdict_outcome(kept).error == "ABIncumbentKept"
 
 
 # ---------------------------------------------------------------------- A/B

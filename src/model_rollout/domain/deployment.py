@@ -165,6 +165,17 @@ class StepFailure(BaseModel):
     Cause: str | None = None
 
 
+class ExperimentEnd(BaseModel):
+    """How an experiment that keeps the serving model ended: a verdict, not a failure. The
+    state machine puts it at ``$.experiment_end`` (RejectShadow, EndShadow, KeepIncumbent) and
+    restores the serving model on a path of its own (``model_rollout.domain.experiments``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["SHADOW_REJECTED", "SHADOW_COMPLETED", "INCUMBENT_KEPT"]
+    cause: str | None = None
+
+
 class Outcome(Part):
     status: Literal[
         "PROMOTED",
@@ -207,7 +218,8 @@ class Deployment(BaseModel):
     promotion: EndpointChange | None = None
     rollback: EndpointChange | None = None
     restore: EndpointChange | None = None
-    failure: StepFailure | None = None
+    failure: StepFailure | None = None  # failures only (what a Catch caught)
+    experiment_end: ExperimentEnd | None = None
     rollback_failure: StepFailure | None = None
     endpoint: dict[str, Any] | None = None
     bake: dict[str, Any] | None = None

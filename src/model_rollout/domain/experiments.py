@@ -1,16 +1,21 @@
 """How an experiment that keeps the serving model ends (shadow, A/B).
 
 A shadow comparison that rejects the candidate, a shadow run without a follow-up strategy,
-and an A/B test whose verdict keeps the incumbent all leave the endpoint exactly as before:
-they go through the rollback chain (the candidate's traffic back to the serving variant, then
-the previous config, which removes the shadow or challenger variant), but they are verdicts,
-not faults. ``FinishRollback`` ends them with their own outcome and error name:
+and an A/B test whose verdict keeps the incumbent all leave the endpoint exactly as before.
+They are verdicts, not faults: the state machine puts the verdict at ``$.experiment_end``
+(never at ``$.failure``, which carries failures only) and takes a path of its own back to the
+serving model — RestoreIncumbent (its traffic), RestoreIncumbentConfig (the previous config,
+which removes the shadow or challenger variant), each awaited — then EndExperiment records
+the outcome and ExperimentOutcome ends the execution with the verdict's name:
 
-| ``$.failure.Error`` (set by the state machine) | outcome status | execution ends |
+| ``$.experiment_end.status`` (set by the state machine) | outcome error | execution ends |
 | --- | --- | --- |
-| ``ShadowRejected`` | ``SHADOW_REJECTED`` | Fail ``ShadowRejected`` |
-| ``ShadowCompleted`` | ``SHADOW_COMPLETED`` | Succeed ``ShadowReported`` |
-| ``ABIncumbentKept`` | ``INCUMBENT_KEPT`` | Fail ``ABIncumbentKept`` |
+| ``SHADOW_REJECTED`` | ``ShadowRejected`` | Fail ``ShadowRejected`` |
+| ``SHADOW_COMPLETED`` | none | Succeed ``ShadowReported`` |
+| ``INCUMBENT_KEPT`` | ``ABIncumbentKept`` | Fail ``ABIncumbentKept`` |
+
+If the serving model cannot be restored, the outcome is ``ROLLBACK_FAILED`` (Fail
+``RollbackFailed``), as for a rollback.
 """
 
 from __future__ import annotations
@@ -18,23 +23,17 @@ from __future__ import annotations
 from model_rollout.domain.deployment import Deployment, Outcome
 from model_rollout.errors import ABIncumbentKept, ShadowRejected
 
-SHADOW_COMPLETED = "ShadowCompleted"
-VERDICT_OUTCOMES: dict[str, tuple[str, str | None]] = {
-    ShadowRejected.__name__: ("SHADOW_REJECTED", ShadowRejected.__name__),
-    SHADOW_COMPLETED: ("SHADOW_COMPLETED", None),
-    ABIncumbentKept.__name__: ("INCUMBENT_KEPT", ABIncumbentKept.__name__),
+VERDICT_ERRORS: dict[str, str | None] = {
+    "SHADOW_REJECTED": ShadowRejected.__name__,
+    "SHADOW_COMPLETED": None,
+    "INCUMBENT_KEPT": ABIncumbentKept.__name__,
 }
 
 
-def is_verdict(error: str | None) -> bool:
-    return error in VERDICT_OUTCOMES
-
-
-def verdict_outcome(deployment: Deployment, message: str) -> Outcome:
-    """The outcome of an experiment that kept the serving model (the rollback succeeded)."""
-    failure = deployment.failure
-    assert failure is not None and is_verdict(failure.Error)
-    status, error = VERDICT_OUTCOMES[failure.Error]
+def verdict_outcome(deployment: Deployment) -> Outcome:
+    """The outcome of an experiment that kept the serving model (the endpoint restored)."""
+    end = deployment.experiment_end
+    assert end is not None
     name = deployment.endpoint_name
     serving = (
         f"config {deployment.previous.endpoint_config_name} serves endpoint {name} as before"
@@ -42,7 +41,7 @@ def verdict_outcome(deployment: Deployment, message: str) -> Outcome:
         else f"endpoint {name} is as before"
     )
     return Outcome(
-        status=status,  # type: ignore[arg-type]
-        error=error,
-        cause=f"{message}. {serving}",
+        status=end.status,
+        error=VERDICT_ERRORS[end.status],
+        cause=f"{(end.cause or '').strip()}. {serving}",
     )

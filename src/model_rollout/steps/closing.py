@@ -1,6 +1,7 @@
-"""How a deployment that touched the endpoint ends: promoted (Finalize) or rolled back
-(FinishRollback). Both clean up what the deployment created for its bake and record the
-outcome with a cause a person can act on."""
+"""How a deployment that touched the endpoint ends: promoted (Finalize), rolled back
+(FinishRollback), or an experiment's verdict that kept the serving model (EndExperiment, the
+same step on the experiment's own path). Each cleans up what the deployment created for its
+bake and records the outcome with a cause a person can act on."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.alarm_specs import created_alarm_names
 from model_rollout.domain.deployment import Deployment, Outcome, StepFailure
 from model_rollout.domain.expectation import describe_state
-from model_rollout.domain.experiments import is_verdict, verdict_outcome
+from model_rollout.domain.experiments import verdict_outcome
 from model_rollout.reporting.reports import ReportPublisher, account_for
 
 DEPLOYMENT_ID_TAG = "rollout:deployment-id"
@@ -242,14 +243,19 @@ def finish_rollback(
     reports: ReportPublisher | None = None,
     locks: LockReleaser | None = None,
 ) -> Outcome:
-    """Clean up the bake and state how the rollback ended and why it happened."""
+    """Clean up the bake and state how the rollback ended and why it happened; or, after an
+    experiment's verdict (``$.experiment_end``, EndExperiment), record the verdict's outcome."""
     cleanup = _clean_bake(
         deployment, alarms=alarms, waiters=waiters, resource_prefix=resource_prefix
     )
+    end = deployment.experiment_end
     reason = failure_reason(deployment.failure)
     details: dict[str, Any] = cleanup.as_details()
     if deployment.failure is not None:
         details["failure"] = deployment.failure.model_dump(mode="json")
+    if end is not None:
+        details["experiment_end"] = end.model_dump(mode="json")
+        reason = f"the experiment ended {end.status}: {(end.cause or '').strip()}"
     name = deployment.endpoint_name
     if deployment.rollback_failure is not None:
         state = describe_state(endpoints.describe(name))
@@ -262,13 +268,17 @@ def finish_rollback(
                 if deployment.previous
                 else "nothing (it did not exist before)"
             )
-            + f". Original failure: {reason}"
+            + (
+                f". Original failure: {reason}"
+                if end is None
+                else f". It was being restored because {reason}"
+            )
         )
         details["rollback_failure"] = deployment.rollback_failure.model_dump(mode="json")
         outcome = Outcome(status="ROLLBACK_FAILED", error="RollbackFailed", cause=cause)
-    elif deployment.failure is not None and is_verdict(deployment.failure.Error):
+    elif end is not None:
         # an experiment's verdict kept the serving model (model_rollout.domain.experiments)
-        outcome = verdict_outcome(deployment, error_message(deployment.failure))
+        outcome = verdict_outcome(deployment)
     else:
         serving = (
             f"config {deployment.previous.endpoint_config_name} serves endpoint {name} again"

@@ -7,7 +7,8 @@ beside the incumbent (blue); the state machine then runs::
       ABVerdict ─┬ challenger_wins → [AwaitApproval] → Promote … (the challenger takes all)
                  ├ extend → ExtendAB → WatchAB (once, up to max_duration_seconds)
                  └ incumbent_wins | inconclusive | insufficient_data | invalid_srm
-                     → KeepIncumbent → Rollback … → Fail ABIncumbentKept
+                     → KeepIncumbent → RestoreIncumbent … → Fail ABIncumbentKept
+                       (the verdict at $.experiment_end; model_rollout.domain.experiments)
     guardrail alarm / abort during the test → Rollback … → RolledBack
 
 **Contract with the application** (README "A/B tests"): for every unit (user, session,

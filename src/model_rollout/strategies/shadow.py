@@ -10,10 +10,13 @@ The state machine (after CreateAlarms; the deployment's alarms are scoped to gre
 metrics SageMaker publishes under its own VariantName)::
 
     Strategy ─(shadow)→ ShadowWindow → WatchShadow ─(duration / operator promote)→ CompareShadow
-      → ShadowVerdict ─┬(rejected)→ ShadowRejected → Rollback … → Fail ShadowRejected
+      → ShadowVerdict ─┬(rejected)→ RejectShadow → RestoreIncumbent … → Fail ShadowRejected
                        ├(accepted, then)→ ShadowFollowUp ($.strategy = then) → Deploy …
-                       └(accepted, no then)→ ShadowCompleted → Rollback … → Succeed
+                       └(accepted, no then)→ EndShadow → RestoreIncumbent … → Succeed
       alarm / abort → Rollback … → RolledBack
+
+(``RestoreIncumbent …``: an experiment's way back to the serving model, with its verdict at
+``$.experiment_end``, not ``$.failure``; ``model_rollout.domain.experiments``.)
 
 ``compare_shadow`` (CompareShadow) reads both variants' capture records in the window,
 pairs them by ``eventId`` (SageMaker gives the shadow copy of a request the production

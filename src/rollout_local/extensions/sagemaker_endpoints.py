@@ -57,13 +57,14 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
-from rollout_local import bus
+from rollout_local.extensions import bus
 from rollout_local.extensions._common import (
     STATE_LOCK,
     env_seconds,
     epoch_millis,
     schedule,
 )
+from rollout_local.extensions._fence import add, replace
 from rollout_local.local_model import ModelInstance, ModelLoadError, MultiModelHost, load_model
 
 PROVISION_ENV = "ROLLOUT_LOCAL_PROVISION_SECONDS"
@@ -724,15 +725,40 @@ def _response_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"EndpointConfigArn": config.endpoint_config_arn})
 
 
+#: the parameters of moto's SageMakerModelBackend.create_endpoint_config that the patch expects
+_CREATE_ENDPOINT_CONFIG_PARAMS = (
+    "self",
+    "endpoint_config_name",
+    "production_variants",
+    "data_capture_config",
+    "async_inference_config",
+    "tags",
+    "kms_key_id",
+)
+
+
 def install() -> None:
-    SageMakerModelBackend.create_endpoint = create_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.update_endpoint = update_endpoint  # type: ignore[attr-defined]
-    SageMakerModelBackend.update_endpoint_weights_and_capacities = (  # type: ignore[method-assign]
-        update_endpoint_weights_and_capacities
+    backend = SageMakerModelBackend
+    replace(
+        backend,
+        "create_endpoint",
+        create_endpoint,
+        ("self", "endpoint_name", "endpoint_config_name", "tags"),
     )
-    SageMakerModelBackend.describe_endpoint = describe_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.delete_endpoint = delete_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
-    SageMakerModelBackend.add_tags = add_tags  # type: ignore[method-assign]
-    SageMakerResponse.update_endpoint = _response_update_endpoint  # type: ignore[attr-defined]
-    SageMakerResponse.create_endpoint_config = _response_create_endpoint_config  # type: ignore[method-assign]
+    add(backend, "update_endpoint", update_endpoint)
+    replace(
+        backend,
+        "update_endpoint_weights_and_capacities",
+        update_endpoint_weights_and_capacities,
+        ("self", "endpoint_name", "desired_weights_and_capacities"),
+    )
+    replace(backend, "describe_endpoint", describe_endpoint, ("self", "endpoint_name"))
+    replace(backend, "delete_endpoint", delete_endpoint, ("self", "endpoint_name"))
+    replace(
+        backend, "create_endpoint_config", create_endpoint_config, _CREATE_ENDPOINT_CONFIG_PARAMS
+    )
+    replace(backend, "add_tags", add_tags, ("self", "arn", "tags"))
+    add(SageMakerResponse, "update_endpoint", _response_update_endpoint)
+    replace(
+        SageMakerResponse, "create_endpoint_config", _response_create_endpoint_config, ("self",)
+    )

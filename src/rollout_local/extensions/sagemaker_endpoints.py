@@ -400,19 +400,42 @@ def _emit(backend: SageMakerModelBackend, event: dict[str, Any]) -> None:
 # --- the patched backend operations ----------------------------------------------------
 
 
+def _current(
+    backend: SageMakerModelBackend, name: str, generation: int
+) -> tuple[FakeEndpoint, EndpointState] | None:
+    """Endpoint ``name`` and its state, unless deleted or a later transition superseded
+    ``generation``."""
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None or state_of(endpoint).generation != generation:
+        return None
+    return endpoint, state_of(endpoint)
+
+
+def _begin(state: EndpointState, config_name: str, config: FakeEndpointConfig) -> int:
+    """Start a transition to ``config``: a new generation, pending since now."""
+    state.generation += 1
+    state.pending_config = config_name
+    state.pending_since = utcnow()
+    state.pending_variants = copy.deepcopy(config.production_variants)
+    return state.generation
+
+
+def _provision_pending(backend: SageMakerModelBackend, state: EndpointState) -> Deployment:
+    """Provision the pending config (raises ``ProvisioningFailed``)."""
+    config = backend.endpoint_configs.get(state.pending_config or "")
+    if config is None:
+        raise ProvisioningFailed(f"Could not find endpoint configuration '{state.pending_config}'.")
+    return provision(backend, config)
+
+
 def _finish_create(backend: SageMakerModelBackend, name: str, generation: int) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
-        config = backend.endpoint_configs.get(state.pending_config or "")
+        endpoint, state = current
         try:
-            if config is None:
-                raise ProvisioningFailed(
-                    f"Could not find endpoint configuration '{state.pending_config}'."
-                )
-            state.serving = provision(backend, config)
+            state.serving = _provision_pending(backend, state)
             status, reason = "InService", None
         except ProvisioningFailed as exc:
             status, reason = "Failed", str(exc)
@@ -445,14 +468,9 @@ def create_endpoint(
             data_capture_config=config.data_capture_config,
             tags=tags,
         )
-        state = state_of(endpoint)
-        state.generation += 1
-        state.pending_config = endpoint_config_name
-        state.pending_since = utcnow()
-        state.pending_variants = copy.deepcopy(config.production_variants)
+        generation = _begin(state_of(endpoint), endpoint_config_name, config)
         endpoint.endpoint_status = "Creating"
         self.endpoints[endpoint_name] = endpoint
-        generation = state.generation
         event = _event(self, endpoint)
     _emit(self, event)
     schedule(
@@ -496,17 +514,12 @@ def _finish_update(
     exclude: set[str],
 ) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
-        config = backend.endpoint_configs.get(state.pending_config or "")
+        endpoint, state = current
         try:
-            if config is None:
-                raise ProvisioningFailed(
-                    f"Could not find endpoint configuration '{state.pending_config}'."
-                )
-            deployment = provision(backend, config)
+            deployment = _provision_pending(backend, state)
             if retain and state.serving is not None:
                 _retain(deployment, state.serving, exclude)
             state.serving = deployment
@@ -533,13 +546,8 @@ def update_endpoint(
         endpoint = _get_endpoint(self, endpoint_name)
         config = _get_config(self, endpoint_config_name)
         _require_in_service(self, endpoint)
-        state = state_of(endpoint)
-        state.generation += 1
-        state.pending_config = endpoint_config_name
-        state.pending_since = utcnow()
-        state.pending_variants = copy.deepcopy(config.production_variants)
+        generation = _begin(state_of(endpoint), endpoint_config_name, config)
         _sync_moto_fields(endpoint, "Updating", None)
-        generation = state.generation
         event = _event(self, endpoint)
     exclude = {e.get("VariantPropertyType", "") for e in exclude_retained_variant_properties or []}
     _emit(self, event)
@@ -555,10 +563,10 @@ def update_endpoint(
 
 def _finish_weights(backend: SageMakerModelBackend, name: str, generation: int) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
+        endpoint, state = current
         assert state.serving is not None
         for variant in state.serving.variants:
             variant.current_weight = variant.desired_weight

@@ -240,20 +240,24 @@ def _start_variant(
     url, image = resolve_model_data_url(backend, spec["ModelName"])
     weight = float(spec.get("InitialVariantWeight", 1.0))
     count = spec.get("InitialInstanceCount")
-    if container_mode(backend, spec["ModelName"]) == "MultiModel":
-        # no model is loaded at start: each request's TargetModel is (runtime extension)
+
+    def variant(instance: ModelInstance | None, multi_model: MultiModelHost | None) -> VariantState:
         return VariantState(
             name=name,
             model_name=spec["ModelName"],
-            instance=None,
+            instance=instance,
             current_weight=weight,
             desired_weight=weight,
             current_instance_count=int(count) if count is not None else None,
             desired_instance_count=int(count) if count is not None else None,
             serverless_config=spec.get("ServerlessConfig"),
             deployed_images=_deployed_images(image, when),
-            multi_model=MultiModelHost(prefix=url, account_id=backend.account_id),
+            multi_model=multi_model,
         )
+
+    if container_mode(backend, spec["ModelName"]) == "MultiModel":
+        # no model is loaded at start: each request's TargetModel is (runtime extension)
+        return variant(None, MultiModelHost(prefix=url, account_id=backend.account_id))
     try:
         model = load_model(url, backend.account_id)
     except ModelLoadError as exc:
@@ -263,17 +267,7 @@ def _start_variant(
             f"The primary container for production variant {name} did not pass the ping "
             "health check. Please check CloudWatch logs for this endpoint."
         )
-    return VariantState(
-        name=name,
-        model_name=spec["ModelName"],
-        instance=ModelInstance(model=model, model_data_url=url),
-        current_weight=weight,
-        desired_weight=weight,
-        current_instance_count=int(count) if count is not None else None,
-        desired_instance_count=int(count) if count is not None else None,
-        serverless_config=spec.get("ServerlessConfig"),
-        deployed_images=_deployed_images(image, when),
-    )
+    return variant(ModelInstance(model=model, model_data_url=url), None)
 
 
 def provision(backend: SageMakerModelBackend, config: FakeEndpointConfig) -> Deployment:

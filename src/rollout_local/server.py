@@ -148,7 +148,10 @@ class LocalStack:
                 raise LocalStackError(f"port {self.port} on 127.0.0.1 is already in use")
             _running = self
         try:
-            extensions.install()  # first: refuses an untested moto before anything starts
+            try:  # first: an untested moto is refused before anything starts
+                extensions.install()
+            except extensions.MotoFenceError as exc:
+                raise LocalStackError(str(exc)) from exc
             self._configure()
             self._server = moto_server.Server(self.port)
             self._server.start()

@@ -68,6 +68,18 @@ def test_install_refuses_an_untested_moto_before_patching(
     assert extensions._installed is False
 
 
+def test_the_stack_refuses_to_start_on_an_untested_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rollout local up`` prints a LocalStackError's message and exits 1."""
+    from rollout_local.server import LocalStack, LocalStackError, free_port, running
+
+    monkeypatch.delenv(OVERRIDE_ENV, raising=False)
+    monkeypatch.setattr(_fence, "installed_moto_version", lambda: "6.0.0")
+    monkeypatch.setattr(extensions, "_installed", False)
+    with pytest.raises(LocalStackError, match=r"moto 6\.0\.0 is installed"):
+        LocalStack(port=free_port()).start()
+    assert running() is None
+
+
 @pytest.mark.parametrize("value", ["0", "", "yes"])
 def test_only_the_documented_override_value_counts(
     monkeypatch: pytest.MonkeyPatch, value: str

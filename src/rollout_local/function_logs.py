@@ -19,10 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from moto.logs.models import logs_backends
-
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+from rollout_local.extensions.backends import put_log_lines
 
 
 class InvocationOutput(io.TextIOBase):
@@ -134,11 +131,5 @@ def invocation(context: Any, started: float | None = None) -> Iterator[None]:
 
 
 def _put(group: str, stream: str, lines: list[str], began: float) -> None:
-    backend = logs_backends[ACCOUNT_ID][REGION]
-    if group not in backend.groups:
-        backend.create_log_group(group, tags={})
-    backend.create_log_stream(group, stream)
     stamp = int(began * 1000)
-    backend.put_log_events(
-        group, stream, [{"timestamp": stamp, "message": line} for line in lines if line]
-    )
+    put_log_lines(group, stream, [{"timestamp": stamp, "message": line} for line in lines if line])

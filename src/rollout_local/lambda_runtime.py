@@ -1,11 +1,12 @@
 """The in-process Lambda runtime: a template function's invoke runs its real handler.
 
-moto's Docker-less Lambda backend answers every invoke with a canned body. The local stack
-replaces ``LambdaSimpleBackend.invoke`` so that functions registered from the template run
-their ``CodeUri`` + ``Handler`` in this process, with their own environment variables, a
-Lambda-like context, and errors reported as the Python runtime does (``FunctionError`` plus
-an ``errorType`` payload), which is what Step Functions' Retry/Catch match on. Functions
-created by other means keep moto's behaviour.
+moto's Docker-less Lambda backend answers every invoke with a canned body. The extension
+layer (``rollout_local.extensions.lambda_invoke``) hands the invokes of the functions
+registered here from the template to ``run``: they run their ``CodeUri`` + ``Handler`` in
+this process, with their own environment variables, a Lambda-like context, and errors
+reported as the Python runtime does (``FunctionError`` plus an ``errorType`` payload),
+which is what Step Functions' Retry/Catch match on. Functions created by other means keep
+moto's behaviour.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from rollout_local import faults, function_logs
 
@@ -152,7 +151,6 @@ _handlers: dict[str, Handler] = {}
 _import_lock = threading.RLock()
 _async_threads: set[threading.Thread] = set()
 _async_lock = threading.Lock()
-_original_invoke = LambdaSimpleBackend.invoke
 
 
 def register(spec: FunctionSpec) -> None:
@@ -293,33 +291,11 @@ def run_async(spec: FunctionSpec, payload: bytes | str | None) -> None:
     thread.start()
 
 
-def _invoke(
-    self: LambdaSimpleBackend,
-    function_name: str,
-    qualifier: str | None,
-    body: Any,
-    headers: Any,
-    response_headers: Any,
-) -> str | bytes | None:
-    spec = _registry.get(self.get_function(function_name, qualifier).function_name)
-    if spec is None:
-        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)
-    invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
-    if invocation_type == "DryRun":
-        return b""
-    if invocation_type == "Event":
-        run_async(spec, body)
-        return b""
-    payload, error = run(spec, body)
-    if error:
-        response_headers["x-amz-function-error"] = error
-    response_headers["x-amz-executed-version"] = "$LATEST"
-    return payload
-
-
 def install() -> None:
-    """Patch moto's Lambda backend and give ``os.environ`` per-invocation overlays."""
-    LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+    """Give ``os.environ`` per-invocation overlays, collect function logs, arm faults.
+
+    The patch that routes moto's Lambda invokes here is the extension layer's
+    (``rollout_local.extensions.lambda_invoke``, installed with ``install_routing``)."""
     faults.install()
     if not isinstance(os.environ, EnvironOverlay):
         os.environ = EnvironOverlay(os.environ)  # type: ignore[assignment]  # noqa: B003
@@ -327,8 +303,7 @@ def install() -> None:
 
 
 def uninstall(timeout: float = 5.0) -> None:
-    """Restore moto and ``os.environ``; give running async invocations until ``timeout``."""
-    LambdaSimpleBackend.invoke = _original_invoke  # type: ignore[method-assign]
+    """Restore ``os.environ``; give running async invocations until ``timeout``."""
     deadline = time.monotonic() + timeout
     with _async_lock:
         running = list(_async_threads)

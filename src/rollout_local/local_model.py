@@ -29,7 +29,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from rollout_local.bus import ACCOUNT_ID
+from rollout_local.extensions.backends import ACCOUNT_ID, s3_object
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -204,12 +204,9 @@ def split_s3_url(url: str) -> tuple[str, str]:
 
 def load_model(model_data_url: str, account_id: str = ACCOUNT_ID) -> LinearModel:
     """Load (and cache) the model at ``model_data_url`` from moto's S3 backend."""
-    from moto.s3.models import s3_backends
-
     bucket, key = split_s3_url(model_data_url)
-    backend = s3_backends[account_id]["aws"]
     try:
-        obj = backend.get_object(bucket, key)
+        obj = s3_object(bucket, key, account_id)
     except Exception as exc:  # MissingBucket and friends
         raise ModelLoadError(f"Could not find model data at {model_data_url}.") from exc
     if obj is None:
@@ -302,12 +299,10 @@ class MultiModelHost:
     def instance_for(self, target_model: str) -> ModelInstance:
         """The loaded model ``target_model``; raises TargetModelMissing (no such object) or
         ModelLoadError (the object is not a loadable model)."""
-        from moto.s3.models import s3_backends
-
         url = self.url_of(target_model)
         bucket, key = split_s3_url(url)
         try:
-            obj = s3_backends[self.account_id]["aws"].get_object(bucket, key)
+            obj = s3_object(bucket, key, self.account_id)
         except Exception as exc:  # MissingBucket, MissingKey
             raise TargetModelMissing(url) from exc
         if obj is None:

@@ -2,21 +2,18 @@
 
 One ``LocalStack`` per process (moto's backends are process-global). ``start()`` configures
 moto to execute state machines and run Lambdas without Docker, points this process's AWS
-clients at the server (in-process handlers use plain boto3), installs the Lambda runtime,
-the EventBridge routing and the optional ``rollout_local.extensions``, then deploys the
-template. ``deploy()`` adds further templates (e.g. test fixtures) under their own stack name.
+clients at the server (in-process handlers use plain boto3), installs the patches of moto
+(``rollout_local.extensions``: the only module that touches moto), the Lambda runtime and
+the EventBridge routing, then deploys the template. ``deploy()`` adds further templates
+(e.g. test fixtures) under their own stack name.
 """
 
 from __future__ import annotations
 
-import copy
-import importlib
-import importlib.util
 import logging
 import os
 import socket
 import threading
-import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,23 +21,9 @@ from types import TracebackType
 from typing import Any
 
 import boto3
-from moto.core import config as moto_config
-from moto.core.responses import ActionResult, EmptyResult
-from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
-from moto.stepfunctions.models import StateMachine
-from moto.stepfunctions.parser.api import ExecutionStatus
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
-    ResourceCondition,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: E501
-    StateTaskServiceCallback,
-)
-from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
-from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-from moto.stepfunctions.responses import StepFunctionResponse
 
-from rollout_local import eventbridge, lambda_runtime, speedups
+from rollout_local import extensions, lambda_runtime
+from rollout_local.extensions import moto_server
 from rollout_local.template import DEFAULT_STACK_NAME, REGION, DeployedStack, deploy
 
 logger = logging.getLogger(__name__)
@@ -84,87 +67,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _clone_for_execution(self: StateMachine, memo: dict[int, Any]) -> StateMachine:
-    """Deep copy of a state machine minus its executions and backend.
-
-    moto 5.2.1's interpreter deep-copies the state machine at every StartExecution; the copy
-    reached the running executions' locks (``TypeError: cannot pickle '_thread.RLock'``), so
-    a state machine could not be started a second time while, or after, one ran.
-    """
-    clone = copy.copy(self)
-    memo[id(self)] = clone
-    for key, value in vars(self).items():
-        if key == "executions":
-            clone.executions = []
-        elif key != "backend":
-            setattr(clone, key, copy.deepcopy(value, memo))
-    return clone
-
-
-_original_start_execution = StepFunctionsParserBackend.start_execution
-
-
-def _start_execution(
-    self: StepFunctionsParserBackend,
-    state_machine_arn: str,
-    name: str | None = None,
-    execution_input: Any = None,
-    trace_header: Any = None,
-) -> Any:
-    """StartExecution without a name gets a UUID, as on AWS (moto's interpreter used None)."""
-    return _original_start_execution(
-        self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
-    )
-
-
-def _send_task_failure(self: StepFunctionResponse) -> ActionResult:
-    """SendTaskFailure with its ``cause`` (moto 5.2.1's handler dropped it, so a Catch saw
-    no Cause)."""
-    # With execute_state_machine on, the backend is the interpreter's, which takes a cause.
-    self.stepfunction_backend.send_task_failure(  # type: ignore[call-arg]
-        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
-    )
-    return EmptyResult()
-
-
-_original_stop = ParserExecution.stop
-
-
-def _stop(self: ParserExecution, stop_date: Any, error: str | None, cause: str | None) -> None:
-    """StopExecution makes the execution ABORTED at once, as on AWS (moto 5.2.1 reported
-    RUNNING until the interpreter thread next woke up, e.g. when a task token timed out)."""
-    _original_stop(self, stop_date, error, cause)
-    if self.exec_status == ExecutionStatus.RUNNING:
-        self.exec_status = ExecutionStatus.ABORTED
-        self.stop_date = stop_date
-
-
-_original_callback_eval_execution = StateTaskServiceCallback._eval_execution
-
-
-def _callback_eval_execution(self: StateTaskServiceCallback, env: Any) -> None:
-    """Every attempt of a ``waitForTaskToken`` task gets a new task token, as on AWS. moto
-    5.2.1 made one token per state entry, so a retried attempt (``Retry`` on
-    ``States.Timeout``) reused the token whose wait had already ended and timed out at once."""
-    context = env.states.context_object
-    retried = (context.context_object_data.get("State") or {}).get("RetryCount", 0)
-    if (
-        retried
-        and self._is_integration_pattern()
-        and ResourceCondition.WaitForTaskToken in self._supported_integration_patterns
-    ):
-        env.callback_pool_manager.add(context.update_task_token())
-    _original_callback_eval_execution(self, env)
-
-
-def _fix_moto_step_functions() -> None:
-    StateTaskServiceCallback._eval_execution = _callback_eval_execution  # type: ignore[method-assign,assignment]
-    StateMachine.__deepcopy__ = _clone_for_execution  # type: ignore[attr-defined]
-    StepFunctionsParserBackend.start_execution = _start_execution  # type: ignore[method-assign]
-    StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
-    ParserExecution.stop = _stop  # type: ignore[method-assign]
-
-
 class LocalStack:
     """AWS emulation on ``127.0.0.1:port`` with ``template_path`` deployed into it."""
 
@@ -178,9 +80,9 @@ class LocalStack:
         self.template_path = Path(template_path)
         self.parameter_overrides = dict(parameter_overrides or {})
         self.stacks: dict[str, DeployedStack] = {}
-        self._server: ThreadedMotoServer | None = None
+        self._server: moto_server.Server | None = None
         self._saved_environment: dict[str, str | None] = {}
-        self._saved_config: moto_config.DefaultConfig | None = None
+        self._saved_config: Any = None
         self._stop_extensions: Callable[[], None] | None = None
         self._installed = False
 
@@ -246,15 +148,17 @@ class LocalStack:
                 raise LocalStackError(f"port {self.port} on 127.0.0.1 is already in use")
             _running = self
         try:
+            try:  # first: an untested moto is refused before anything starts
+                extensions.install()
+            except extensions.MotoFenceError as exc:
+                raise LocalStackError(str(exc)) from exc
             self._configure()
-            _fix_moto_step_functions()
-            speedups.install()
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+            self._server = moto_server.Server(self.port)
             self._server.start()
             lambda_runtime.install()
-            eventbridge.install()
+            extensions.install_routing()
             self._installed = True
-            self._start_extensions()
+            self._stop_extensions = extensions.start_background()
             self.deploy(self.template_path, parameter_overrides=self.parameter_overrides)
         except BaseException:
             self.stop()
@@ -262,20 +166,12 @@ class LocalStack:
         return self
 
     def _configure(self) -> None:
-        # One access-log line per API call drowns everything else; errors still show. The
-        # interpreter logs every failed state (expected ones too) as an error with its
-        # parse tree; the execution history has the same facts, readably.
+        # One access-log line per API call drowns everything else; errors still show.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         # Powertools warns when a handler that raised flushed no metric: expected on error
         # paths, and on Lambda it would go to the function's log, not to this terminal.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(
-            logging.CRITICAL
-        )
-        config = moto_config.default_user_config
-        self._saved_config = copy.deepcopy(config)
-        config["stepfunctions"] = {**config.get("stepfunctions", {}), "execute_state_machine": True}
-        config["lambda"] = {**config.get("lambda", {}), "use_docker": False}
+        self._saved_config = moto_server.configure()
         values = {
             "MOTO_PORT": str(self.port),
             "AWS_ENDPOINT_URL": self.endpoint_url,
@@ -286,15 +182,6 @@ class LocalStack:
         self._saved_environment = {key: os.environ.get(key) for key in _ENVIRONMENT_KEYS}
         os.environ.update(values)
 
-    def _start_extensions(self) -> None:
-        if importlib.util.find_spec("rollout_local.extensions") is None:
-            return
-        extensions = importlib.import_module("rollout_local.extensions")
-        if callable(getattr(extensions, "install", None)):
-            extensions.install()
-        if callable(getattr(extensions, "start_background", None)):
-            self._stop_extensions = extensions.start_background()
-
     def stop(self) -> None:
         """Stop everything ``start()`` began; free the port; reset moto's state."""
         global _running
@@ -302,19 +189,15 @@ class LocalStack:
             self._stop_extensions()
             self._stop_extensions = None
         if self._installed:
-            eventbridge.uninstall()
+            extensions.uninstall_routing()
             lambda_runtime.uninstall()
             self._installed = False
         if self._server is not None:
             self._server.stop()
-            server = self._server._server
-            if server is not None:
-                server.server_close()
             self._server = None
-            moto_api_backend.reset()
-            speedups.clear()
+            extensions.reset()
         if self._saved_config is not None:
-            moto_config.default_user_config.update(self._saved_config)
+            moto_server.restore(self._saved_config)
             self._saved_config = None
         for key, value in self._saved_environment.items():
             if value is None:

@@ -8,10 +8,8 @@ speaks the AWS APIs: the embedded one in this process or one in another process.
 
 from __future__ import annotations
 
-import io
 import json
 import random
-import tarfile
 import threading
 import time
 from collections import Counter
@@ -23,6 +21,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from rollout_local.local_model import model_tarball
 
 REGION = "us-east-1"
 DEFAULT_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -129,13 +129,7 @@ class Workbench:
 
     def upload_model(self, name: str, model: dict[str, Any]) -> str:
         """Upload ``model.tar.gz`` holding ``model.json``, as a training job would."""
-        payload = json.dumps(model).encode()
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-            info = tarfile.TarInfo("model.json")
-            info.size = len(payload)
-            archive.addfile(info, io.BytesIO(payload))
-        return self._put(f"models/{name}/model.tar.gz", buffer.getvalue())
+        return self._put(f"models/{name}/model.tar.gz", model_tarball(model))
 
     def upload_report(self, name: str, report: dict[str, Any] | str) -> str:
         body = report if isinstance(report, str) else json.dumps(report)

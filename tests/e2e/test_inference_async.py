@@ -6,12 +6,11 @@ the result function, and the status lookup.
 from __future__ import annotations
 
 import math
-import tempfile
 
 import pytest
-from moto.s3.models import s3_backends
 from tests.e2e.scenario import Scenario
 
+from rollout_local.extensions.backends import put_sparse_object
 from rollout_local.inference_workbench import FunctionFailed, Inference
 from rollout_local.workbench import Workbench
 
@@ -85,23 +84,12 @@ def test_async_model_error_is_recorded_with_its_reason(
     assert "Received server error (500)" in inference.read(done["failure_location"])
 
 
-def sparse_object(bucket: str, key: str, size: int) -> None:
-    """A real object of ``size`` bytes (zeros) in the emulated S3, kept as a sparse file so
-    that the test does not write a gigabyte: HeadObject and GetObject see all of it."""
-    inference_key = s3_backends["123456789012"]["aws"].put_object(bucket, key, b"\0")
-    buffer = tempfile.TemporaryFile()  # noqa: SIM115 (moto's key owns and closes it)
-    buffer.seek(size - 1)
-    buffer.write(b"\0")
-    inference_key._value_buffer = buffer  # type: ignore[assignment]
-    inference_key.contentsize = size
-
-
 def test_oversized_and_foreign_inputs_are_refused_and_nothing_is_invoked(
     scenario: Scenario, inference: Inference
 ) -> None:
     deploy_async(scenario)
     small = inference.put(f"async/input/{scenario.group}/ok.csv", "1,2,3\n")
-    sparse_object(inference.bucket, f"async/input/{scenario.group}/huge.csv", ONE_GIB + 1)
+    put_sparse_object(inference.bucket, f"async/input/{scenario.group}/huge.csv", ONE_GIB + 1)
     huge = f"s3://{inference.bucket}/async/input/{scenario.group}/huge.csv"
     outputs_before = (
         scenario.bench.client("s3")

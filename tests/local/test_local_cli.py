@@ -117,12 +117,12 @@ def test_invoke_errors_name_the_problem(tmp_path: Path) -> None:
 STOP_SCRIPT = """
 import json, sys, threading
 from rollout_local.server import LocalStack, free_port, port_is_free
-from rollout_local import eventbridge
+from rollout_local.extensions import eventbridge_targets
 stack = LocalStack(port=free_port(), template_path=sys.argv[1])
 with stack:
     stack.client("events").put_events(Entries=[{
         "Source": "rollout.fixture", "DetailType": "Record", "Detail": json.dumps({"key": "k"})}])
-    assert eventbridge.wait_idle(10)
+    assert eventbridge_targets.wait_idle(10)
     try:
         LocalStack(port=free_port()).start()
     except RuntimeError as exc:

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers.examples import APPROVED_EVENT
 from tests.local.support import wait_for
 
-from rollout_local import eventbridge
+from rollout_local.extensions import eventbridge_targets
 from rollout_local.server import LocalStack
 from rollout_local.template import DeployedStack
 
@@ -97,7 +97,7 @@ def test_metadata_only_update_is_not_routed(local_stack: LocalStack) -> None:
         timeout=15,
         what="the sentinel approval's execution",
     )
-    assert eventbridge.wait_idle(10)
+    assert eventbridge_targets.wait_idle(10)
     assert _executions_for(local_stack, metadata_group) == []
 
 
@@ -148,7 +148,7 @@ def test_lambda_target_gets_the_input_path(
 def test_service_events_from_bus_put_event_are_routed(
     local_stack: LocalStack, fixture_stack: DeployedStack
 ) -> None:
-    from rollout_local.bus import put_event
+    from rollout_local.extensions.bus import put_event
 
     marker = uuid.uuid4().hex
     put_event(source="rollout.fixture", detail_type="Route", detail={"marker": marker})
@@ -169,5 +169,5 @@ def test_delivery_failures_are_logged(
     missing = fixture_stack.outputs["EchoStateMachineArn"] + "-missing"
     events.put_targets(Rule=rule, Targets=[{"Id": "t", "Arn": missing}])
     events.put_events(Entries=[{"Source": rule, "DetailType": "x", "Detail": "{}"}])
-    assert eventbridge.wait_idle(10)
+    assert eventbridge_targets.wait_idle(10)
     assert any(rule in r.getMessage() and missing in r.getMessage() for r in caplog.records)

@@ -46,6 +46,7 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from moto.sns.models import sns_backends
 
 from rollout_local.extensions._common import STATE_LOCK, env_seconds, log, schedule
+from rollout_local.extensions._fence import replace
 from rollout_local.extensions.runtime import SERVING_STATUSES, RuntimeValidationError, _pick
 from rollout_local.extensions.sagemaker_endpoints import Deployment, state_of
 from rollout_local.local_model import ModelInputError, ModelServerError, split_s3_url
@@ -251,4 +252,9 @@ def _response_invoke_endpoint_async(self: SageMakerRuntimeResponse) -> TYPE_RESP
 
 
 def install() -> None:
-    SageMakerRuntimeResponse.invoke_endpoint_async = _response_invoke_endpoint_async  # type: ignore[method-assign]
+    replace(
+        SageMakerRuntimeResponse,
+        "invoke_endpoint_async",
+        _response_invoke_endpoint_async,
+        ("self",),
+    )

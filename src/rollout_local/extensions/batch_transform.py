@@ -49,7 +49,7 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakeTransformJob, SageMakerModelBackend, arn_formatter
 
-from rollout_local import bus
+from rollout_local.extensions import bus
 from rollout_local.extensions._common import STATE_LOCK, env_seconds, epoch_millis, schedule
 from rollout_local.extensions._data_processing import (
     FilterError,
@@ -57,6 +57,7 @@ from rollout_local.extensions._data_processing import (
     join_with_input,
     parse_path,
 )
+from rollout_local.extensions._fence import replace
 from rollout_local.extensions.sagemaker_endpoints import (
     ProvisioningFailed,
     resolve_model_data_url,
@@ -431,6 +432,36 @@ def stats_of(job_arn: str) -> dict[str, float] | None:
         return STATS.get(job_arn)
 
 
+#: the parameters of moto's SageMakerModelBackend.create_transform_job that the patch expects
+_CREATE_TRANSFORM_JOB_PARAMS = (
+    "self",
+    "transform_job_name",
+    "model_name",
+    "max_concurrent_transforms",
+    "model_client_config",
+    "max_payload_in_mb",
+    "batch_strategy",
+    "environment",
+    "transform_input",
+    "transform_output",
+    "data_capture_config",
+    "transform_resources",
+    "data_processing",
+    "tags",
+    "experiment_config",
+)
+
+
 def install() -> None:
-    SageMakerModelBackend.create_transform_job = create_transform_job  # type: ignore[method-assign,assignment]
-    SageMakerModelBackend.describe_transform_job = describe_transform_job  # type: ignore[method-assign]
+    replace(
+        SageMakerModelBackend,
+        "create_transform_job",
+        create_transform_job,
+        _CREATE_TRANSFORM_JOB_PARAMS,
+    )
+    replace(
+        SageMakerModelBackend,
+        "describe_transform_job",
+        describe_transform_job,
+        ("self", "transform_job_name"),
+    )

@@ -59,9 +59,9 @@ from moto.cloudwatch.models import (
     cloudwatch_backends,
 )
 
-from rollout_local import bus
-from rollout_local.extensions import _metric_math
+from rollout_local.extensions import _metric_math, bus
 from rollout_local.extensions._common import STATE_LOCK, env_seconds, log
+from rollout_local.extensions._fence import replace
 
 TICK_ENV = "ROLLOUT_LOCAL_ALARM_TICK"
 DETAIL_TYPE = "CloudWatch Alarm State Change"
@@ -580,10 +580,46 @@ def set_alarm_state(
         _emit(self.account_id, self.region_name, event)
 
 
+#: the parameters of moto's CloudWatchBackend.put_metric_alarm that the patch expects
+_PUT_METRIC_ALARM_PARAMS = (
+    "self",
+    "name",
+    "namespace",
+    "metric_name",
+    "comparison_operator",
+    "evaluation_periods",
+    "period",
+    "threshold",
+    "statistic",
+    "description",
+    "dimensions",
+    "alarm_actions",
+    "metric_data_queries",
+    "datapoints_to_alarm",
+    "extended_statistic",
+    "ok_actions",
+    "insufficient_data_actions",
+    "unit",
+    "actions_enabled",
+    "treat_missing_data",
+    "evaluate_low_sample_count_percentile",
+    "threshold_metric_id",
+    "rule",
+    "tags",
+)
+
+
 def install() -> None:
-    CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
-    CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
-    CloudWatchBackend.set_alarm_state = set_alarm_state  # type: ignore[method-assign]
+    replace(CloudWatchBackend, "put_metric_alarm", put_metric_alarm, _PUT_METRIC_ALARM_PARAMS)
+    replace(
+        CloudWatchBackend, "put_metric_data", put_metric_data, ("self", "namespace", "metric_data")
+    )
+    replace(
+        CloudWatchBackend,
+        "set_alarm_state",
+        set_alarm_state,
+        ("self", "alarm_name", "reason", "reason_data", "state_value"),
+    )
 
 
 def start() -> Evaluator:

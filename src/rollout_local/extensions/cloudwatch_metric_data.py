@@ -21,6 +21,7 @@ from typing import Any
 from moto.cloudwatch.models import CloudWatchBackend, Dimension
 
 from rollout_local.extensions._common import STATE_LOCK
+from rollout_local.extensions._fence import replace
 from rollout_local.extensions.cloudwatch_alarms import _stat
 
 _PERCENTILE = re.compile(r"^p\d{1,2}(\.\d+)?$|^p100$")
@@ -103,4 +104,9 @@ def get_metric_data(
 
 
 def install() -> None:
-    CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
+    replace(
+        CloudWatchBackend,
+        "get_metric_data",
+        get_metric_data,
+        ("self", "queries", "start_time", "end_time", "scan_by"),
+    )

@@ -12,7 +12,9 @@ that a concurrent ``DeployFunction`` invocation just appended, and its log line 
 lack it (or carry another deployment's). This module makes the formatter's keys
 (``LambdaPowertoolsFormatter.log_format``) per thread: each invocation thread starts from
 the keys the formatter was built with and sees only its own changes, as in its own
-execution environment. Nothing else of Powertools changes.
+execution environment. Nothing else of Powertools changes. (This patch is Powertools',
+not moto's: the moto version guard does not cover it; ``replace``/``add`` still check that
+``__init__`` exists and that the class has no ``log_format`` of its own.)
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import threading
 from typing import Any
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+from rollout_local.extensions._fence import add, replace
 
 _threads = threading.local()
 _original_init = LambdaPowertoolsFormatter.__init__
@@ -65,5 +69,5 @@ def _init(self: LambdaPowertoolsFormatter, *args: Any, **kwargs: Any) -> None:
 def install() -> None:
     if isinstance(getattr(LambdaPowertoolsFormatter, "log_format", None), property):
         return
-    LambdaPowertoolsFormatter.__init__ = _init  # type: ignore[method-assign]
-    LambdaPowertoolsFormatter.log_format = property(_get, _set)  # type: ignore[assignment]
+    replace(LambdaPowertoolsFormatter, "__init__", _init)  # passes every argument on
+    add(LambdaPowertoolsFormatter, "log_format", property(_get, _set))

@@ -33,8 +33,9 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
-from rollout_local import bus
+from rollout_local.extensions import bus
 from rollout_local.extensions._common import STATE_LOCK, iso_seconds
+from rollout_local.extensions._fence import replace
 
 DETAIL_TYPE = "SageMaker Model Package State Change"
 
@@ -185,7 +186,49 @@ def _response_update_model_package(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"ModelPackageArn": arn})
 
 
+#: the parameters of moto's SageMakerModelBackend.create_model_package that the patch expects
+_CREATE_MODEL_PACKAGE_PARAMS = (
+    "self",
+    "model_package_name",
+    "model_package_group_name",
+    "model_package_description",
+    "inference_specification",
+    "validation_specification",
+    "source_algorithm_specification",
+    "certify_for_marketplace",
+    "tags",
+    "model_approval_status",
+    "metadata_properties",
+    "model_metrics",
+    "client_token",
+    "customer_metadata_properties",
+    "drift_check_baselines",
+    "domain",
+    "task",
+    "sample_payload_url",
+    "additional_inference_specifications",
+)
+
+
 def install() -> None:
-    SageMakerModelBackend.create_model_package = create_model_package  # type: ignore[method-assign]
-    SageMakerModelBackend.update_model_package = update_model_package  # type: ignore[method-assign]
-    SageMakerResponse.update_model_package = _response_update_model_package  # type: ignore[method-assign]
+    replace(
+        SageMakerModelBackend,
+        "create_model_package",
+        create_model_package,
+        _CREATE_MODEL_PACKAGE_PARAMS,
+    )
+    replace(
+        SageMakerModelBackend,
+        "update_model_package",
+        update_model_package,
+        (
+            "self",
+            "model_package_arn",
+            "model_approval_status",
+            "approval_description",
+            "customer_metadata_properties",
+            "customer_metadata_properties_to_remove",
+            "additional_inference_specifications_to_add",
+        ),
+    )
+    replace(SageMakerResponse, "update_model_package", _response_update_model_package, ("self",))

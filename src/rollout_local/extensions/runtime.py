@@ -58,6 +58,7 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from rollout_local.extensions import data_capture
 from rollout_local.extensions._common import STATE_LOCK
+from rollout_local.extensions._fence import replace
 from rollout_local.extensions.sagemaker_endpoints import Deployment, VariantState, state_of
 from rollout_local.local_model import (
     ModelInputError,
@@ -321,4 +322,4 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> TYPE_RESPONSE:
 
 
 def install() -> None:
-    SageMakerRuntimeResponse.invoke_endpoint = _response_invoke_endpoint  # type: ignore[method-assign]
+    replace(SageMakerRuntimeResponse, "invoke_endpoint", _response_invoke_endpoint, ("self",))

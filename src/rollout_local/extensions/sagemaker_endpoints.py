@@ -57,13 +57,14 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
-from rollout_local import bus
+from rollout_local.extensions import bus
 from rollout_local.extensions._common import (
     STATE_LOCK,
     env_seconds,
     epoch_millis,
     schedule,
 )
+from rollout_local.extensions._fence import add, replace
 from rollout_local.local_model import ModelInstance, ModelLoadError, MultiModelHost, load_model
 
 PROVISION_ENV = "ROLLOUT_LOCAL_PROVISION_SECONDS"
@@ -239,20 +240,24 @@ def _start_variant(
     url, image = resolve_model_data_url(backend, spec["ModelName"])
     weight = float(spec.get("InitialVariantWeight", 1.0))
     count = spec.get("InitialInstanceCount")
-    if container_mode(backend, spec["ModelName"]) == "MultiModel":
-        # no model is loaded at start: each request's TargetModel is (runtime extension)
+
+    def variant(instance: ModelInstance | None, multi_model: MultiModelHost | None) -> VariantState:
         return VariantState(
             name=name,
             model_name=spec["ModelName"],
-            instance=None,
+            instance=instance,
             current_weight=weight,
             desired_weight=weight,
             current_instance_count=int(count) if count is not None else None,
             desired_instance_count=int(count) if count is not None else None,
             serverless_config=spec.get("ServerlessConfig"),
             deployed_images=_deployed_images(image, when),
-            multi_model=MultiModelHost(prefix=url, account_id=backend.account_id),
+            multi_model=multi_model,
         )
+
+    if container_mode(backend, spec["ModelName"]) == "MultiModel":
+        # no model is loaded at start: each request's TargetModel is (runtime extension)
+        return variant(None, MultiModelHost(prefix=url, account_id=backend.account_id))
     try:
         model = load_model(url, backend.account_id)
     except ModelLoadError as exc:
@@ -262,17 +267,7 @@ def _start_variant(
             f"The primary container for production variant {name} did not pass the ping "
             "health check. Please check CloudWatch logs for this endpoint."
         )
-    return VariantState(
-        name=name,
-        model_name=spec["ModelName"],
-        instance=ModelInstance(model=model, model_data_url=url),
-        current_weight=weight,
-        desired_weight=weight,
-        current_instance_count=int(count) if count is not None else None,
-        desired_instance_count=int(count) if count is not None else None,
-        serverless_config=spec.get("ServerlessConfig"),
-        deployed_images=_deployed_images(image, when),
-    )
+    return variant(ModelInstance(model=model, model_data_url=url), None)
 
 
 def provision(backend: SageMakerModelBackend, config: FakeEndpointConfig) -> Deployment:
@@ -399,19 +394,42 @@ def _emit(backend: SageMakerModelBackend, event: dict[str, Any]) -> None:
 # --- the patched backend operations ----------------------------------------------------
 
 
+def _current(
+    backend: SageMakerModelBackend, name: str, generation: int
+) -> tuple[FakeEndpoint, EndpointState] | None:
+    """Endpoint ``name`` and its state, unless deleted or a later transition superseded
+    ``generation``."""
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None or state_of(endpoint).generation != generation:
+        return None
+    return endpoint, state_of(endpoint)
+
+
+def _begin(state: EndpointState, config_name: str, config: FakeEndpointConfig) -> int:
+    """Start a transition to ``config``: a new generation, pending since now."""
+    state.generation += 1
+    state.pending_config = config_name
+    state.pending_since = utcnow()
+    state.pending_variants = copy.deepcopy(config.production_variants)
+    return state.generation
+
+
+def _provision_pending(backend: SageMakerModelBackend, state: EndpointState) -> Deployment:
+    """Provision the pending config (raises ``ProvisioningFailed``)."""
+    config = backend.endpoint_configs.get(state.pending_config or "")
+    if config is None:
+        raise ProvisioningFailed(f"Could not find endpoint configuration '{state.pending_config}'.")
+    return provision(backend, config)
+
+
 def _finish_create(backend: SageMakerModelBackend, name: str, generation: int) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
-        config = backend.endpoint_configs.get(state.pending_config or "")
+        endpoint, state = current
         try:
-            if config is None:
-                raise ProvisioningFailed(
-                    f"Could not find endpoint configuration '{state.pending_config}'."
-                )
-            state.serving = provision(backend, config)
+            state.serving = _provision_pending(backend, state)
             status, reason = "InService", None
         except ProvisioningFailed as exc:
             status, reason = "Failed", str(exc)
@@ -444,14 +462,9 @@ def create_endpoint(
             data_capture_config=config.data_capture_config,
             tags=tags,
         )
-        state = state_of(endpoint)
-        state.generation += 1
-        state.pending_config = endpoint_config_name
-        state.pending_since = utcnow()
-        state.pending_variants = copy.deepcopy(config.production_variants)
+        generation = _begin(state_of(endpoint), endpoint_config_name, config)
         endpoint.endpoint_status = "Creating"
         self.endpoints[endpoint_name] = endpoint
-        generation = state.generation
         event = _event(self, endpoint)
     _emit(self, event)
     schedule(
@@ -495,17 +508,12 @@ def _finish_update(
     exclude: set[str],
 ) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
-        config = backend.endpoint_configs.get(state.pending_config or "")
+        endpoint, state = current
         try:
-            if config is None:
-                raise ProvisioningFailed(
-                    f"Could not find endpoint configuration '{state.pending_config}'."
-                )
-            deployment = provision(backend, config)
+            deployment = _provision_pending(backend, state)
             if retain and state.serving is not None:
                 _retain(deployment, state.serving, exclude)
             state.serving = deployment
@@ -532,13 +540,8 @@ def update_endpoint(
         endpoint = _get_endpoint(self, endpoint_name)
         config = _get_config(self, endpoint_config_name)
         _require_in_service(self, endpoint)
-        state = state_of(endpoint)
-        state.generation += 1
-        state.pending_config = endpoint_config_name
-        state.pending_since = utcnow()
-        state.pending_variants = copy.deepcopy(config.production_variants)
+        generation = _begin(state_of(endpoint), endpoint_config_name, config)
         _sync_moto_fields(endpoint, "Updating", None)
-        generation = state.generation
         event = _event(self, endpoint)
     exclude = {e.get("VariantPropertyType", "") for e in exclude_retained_variant_properties or []}
     _emit(self, event)
@@ -554,10 +557,10 @@ def update_endpoint(
 
 def _finish_weights(backend: SageMakerModelBackend, name: str, generation: int) -> None:
     with STATE_LOCK:
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None or state_of(endpoint).generation != generation:
+        current = _current(backend, name, generation)
+        if current is None:
             return
-        state = state_of(endpoint)
+        endpoint, state = current
         assert state.serving is not None
         for variant in state.serving.variants:
             variant.current_weight = variant.desired_weight
@@ -724,15 +727,40 @@ def _response_create_endpoint_config(self: SageMakerResponse) -> ActionResult:
     return ActionResult({"EndpointConfigArn": config.endpoint_config_arn})
 
 
+#: the parameters of moto's SageMakerModelBackend.create_endpoint_config that the patch expects
+_CREATE_ENDPOINT_CONFIG_PARAMS = (
+    "self",
+    "endpoint_config_name",
+    "production_variants",
+    "data_capture_config",
+    "async_inference_config",
+    "tags",
+    "kms_key_id",
+)
+
+
 def install() -> None:
-    SageMakerModelBackend.create_endpoint = create_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.update_endpoint = update_endpoint  # type: ignore[attr-defined]
-    SageMakerModelBackend.update_endpoint_weights_and_capacities = (  # type: ignore[method-assign]
-        update_endpoint_weights_and_capacities
+    backend = SageMakerModelBackend
+    replace(
+        backend,
+        "create_endpoint",
+        create_endpoint,
+        ("self", "endpoint_name", "endpoint_config_name", "tags"),
     )
-    SageMakerModelBackend.describe_endpoint = describe_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.delete_endpoint = delete_endpoint  # type: ignore[method-assign]
-    SageMakerModelBackend.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
-    SageMakerModelBackend.add_tags = add_tags  # type: ignore[method-assign]
-    SageMakerResponse.update_endpoint = _response_update_endpoint  # type: ignore[attr-defined]
-    SageMakerResponse.create_endpoint_config = _response_create_endpoint_config  # type: ignore[method-assign]
+    add(backend, "update_endpoint", update_endpoint)
+    replace(
+        backend,
+        "update_endpoint_weights_and_capacities",
+        update_endpoint_weights_and_capacities,
+        ("self", "endpoint_name", "desired_weights_and_capacities"),
+    )
+    replace(backend, "describe_endpoint", describe_endpoint, ("self", "endpoint_name"))
+    replace(backend, "delete_endpoint", delete_endpoint, ("self", "endpoint_name"))
+    replace(
+        backend, "create_endpoint_config", create_endpoint_config, _CREATE_ENDPOINT_CONFIG_PARAMS
+    )
+    replace(backend, "add_tags", add_tags, ("self", "arn", "tags"))
+    add(SageMakerResponse, "update_endpoint", _response_update_endpoint)
+    replace(
+        SageMakerResponse, "create_endpoint_config", _response_create_endpoint_config, ("self",)
+    )

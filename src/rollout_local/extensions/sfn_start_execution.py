@@ -19,6 +19,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
     state_task_service_sfn,
 )
 
+from rollout_local.extensions._fence import replace
+
 StateTaskServiceSfn = state_task_service_sfn.StateTaskServiceSfn
 
 _moto_normalise_parameters = StateTaskServiceSfn._normalise_parameters
@@ -66,6 +68,22 @@ _moto_eval_service_task = StateTaskServiceSfn._eval_service_task
 
 
 def install() -> None:
-    StateTaskServiceSfn._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
-    StateTaskServiceSfn._normalise_response = _normalise_response  # type: ignore[method-assign,assignment]
-    StateTaskServiceSfn._eval_service_task = _eval_service_task  # type: ignore[method-assign]
+    owner = StateTaskServiceSfn
+    replace(
+        owner,
+        "_normalise_parameters",
+        _normalise_parameters,
+        ("self", "parameters", "boto_service_name", "service_action_name"),
+    )
+    replace(
+        owner,
+        "_normalise_response",
+        _normalise_response,
+        ("self", "response", "boto_service_name", "service_action_name"),
+    )
+    replace(
+        owner,
+        "_eval_service_task",
+        _eval_service_task,
+        ("self", "env", "resource_runtime_part", "normalised_parameters", "state_credentials"),
+    )

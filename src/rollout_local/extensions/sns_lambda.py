@@ -29,6 +29,7 @@ from typing import Any
 from moto.sns.models import Subscription
 
 from rollout_local import lambda_runtime
+from rollout_local.extensions._fence import replace
 
 _moto_publish = Subscription.publish
 
@@ -111,4 +112,18 @@ def publish(
 
 
 def install() -> None:
-    Subscription.publish = publish  # type: ignore[method-assign]
+    replace(
+        Subscription,
+        "publish",
+        publish,
+        (
+            "self",
+            "message",
+            "message_id",
+            "subject",
+            "message_attributes",
+            "group_id",
+            "deduplication_id",
+            "message_structure",
+        ),
+    )

@@ -2,9 +2,14 @@
 
 moto matches events against rules (its own pattern semantics, kept here) but delivers only
 to SQS, log groups and buses. ``install`` wraps ``Rule.send_to_targets``: state machine and
-Lambda targets are handed to a small worker pool, so ``PutEvents`` returns at once, as on
-AWS; every other target keeps moto's delivery. Failed deliveries are logged with the rule
+Lambda targets (EventBridge user guide, "Targets": ``StartExecution`` of the state machine,
+an asynchronous ``Invoke`` of the function) are handed to a small worker pool, so
+``PutEvents`` returns at once, as on AWS; every other target keeps moto's delivery. The
+target's ``Input``, ``InputPath`` or ``InputTransformer`` shapes what it receives, and the
+event's ``time`` is ISO-8601, as AWS delivers it. Failed deliveries are logged with the rule
 and target, never dropped silently.
+
+``install``/``uninstall`` are toggled by the local stack at each start and stop.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.utilities.arns import parse_arn
 
 from rollout_local import lambda_runtime
+from rollout_local.extensions._fence import original, replace, restore
 
 logger = logging.getLogger(__name__)
 
 _ROUTED_SERVICES = ("states", "lambda")
-_original_send_to_targets = Rule.send_to_targets
+_PARAMS = ("self", "original_event", "transform_input")
+_original_send_to_targets = original(Rule, "send_to_targets", _PARAMS)
 _pool: ThreadPoolExecutor | None = None
 _pending = 0
 _idle = threading.Condition()
@@ -133,13 +140,13 @@ def install(workers: int = 8) -> None:
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eventbridge")
-    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    replace(Rule, "send_to_targets", _send_to_targets, _PARAMS)
 
 
 def uninstall() -> None:
     """Restore moto's delivery after the deliveries already accepted were made."""
     global _pool
-    Rule.send_to_targets = _original_send_to_targets  # type: ignore[method-assign]
+    restore(Rule, "send_to_targets")
     if _pool is not None:
         _pool.shutdown(wait=True)
         _pool = None

@@ -22,7 +22,9 @@ These patches change no answer of any API, only how often moto recomputes it:
   ``inspect.getmembers`` (hundreds) on every request. Cached per class, recomputed if the
   class (or a base) gains or loses an attribute.
 
-``install()`` is idempotent.
+Each replaced function is checked by the fence (``rollout_local.extensions._fence``): it
+must exist with the parameters these caches were written against. ``install()`` is
+idempotent; the extension layer's ``install()`` calls it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
+
+from rollout_local.extensions._fence import replace
 
 _installed = False
 _lock = threading.Lock()
@@ -103,6 +107,7 @@ def _boto_client_for(region: str, service: str, state_credentials: Any = None) -
     return client
 
 
+_BOTO_CLIENT_FOR_PARAMS = ("region", "service", "state_credentials")
 _jsonpath_parse = functools.lru_cache(maxsize=4096)(_original_jsonpath_parse)
 _result_path_parse = functools.lru_cache(maxsize=1024)(_original_result_path_parse)
 
@@ -122,18 +127,26 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]
-        DomainDispatcherApplication.get_backend_for_host = _backend_for_host  # type: ignore[method-assign]
+        replace(
+            asl_parser.AmazonStateLanguageParser, "parse", staticmethod(_parse), ("definition",)
+        )
+        replace(
+            DomainDispatcherApplication,
+            "get_backend_for_host",
+            _backend_for_host,
+            ("self", "host"),
+        )
         # the interpreter's modules import the function by name: rebind it in each of them
+        replace(boto_client, "boto_client_for", _boto_client_for, _BOTO_CLIENT_FOR_PARAMS)
         for name, module in list(sys.modules.items()):
             if (
                 name.startswith("moto.stepfunctions.parser")
                 and getattr(module, "boto_client_for", None) is _original_boto_client_for
             ):
-                module.boto_client_for = _boto_client_for  # type: ignore[attr-defined]
-        json_path.parse = _jsonpath_parse
-        result_path.parse = _result_path_parse
-        moto_responses.method_names_from_class = _method_names_from_class
+                replace(module, "boto_client_for", _boto_client_for, _BOTO_CLIENT_FOR_PARAMS)
+        replace(json_path, "parse", _jsonpath_parse, ("path", "debug"))
+        replace(result_path, "parse", _result_path_parse, ("string",))
+        replace(moto_responses, "method_names_from_class", _method_names_from_class, ("clazz",))
         _installed = True
 
 

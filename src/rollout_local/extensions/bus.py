@@ -1,7 +1,9 @@
 """Events that AWS services emit, put onto the emulated default bus.
 
 moto's EventBridge backend matches them against the rules of the deployed template, and
-the local stack's routing (``rollout_local.eventbridge``) delivers them to the targets.
+the local stack's routing (``rollout_local.extensions.eventbridge_targets``) delivers them
+to the targets. They are written straight into the backend (no HTTP round trip), from
+whichever thread the emulated service runs on.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from typing import Any
 
 from moto.events.models import events_backends
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+from rollout_local.extensions.backends import ACCOUNT_ID, REGION
 
 
 def put_event(

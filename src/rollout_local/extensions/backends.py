@@ -1,0 +1,67 @@
+"""The local stack's in-process reads and writes of moto's backends (no HTTP round trip).
+
+moto keeps every service's state in process-global backends (``<service>_backends[account]
+[region]``); the rest of the local stack reads and writes them only through this module:
+
+- ``s3_object``: an object of the emulated S3 (the local model's artifact), as
+  ``GetObject`` would return it.
+- ``put_log_lines``: a function's log stream in CloudWatch Logs, as Lambda writes it
+  (``CreateLogGroup`` if missing, ``CreateLogStream``, ``PutLogEvents``).
+- ``put_sparse_object``: a large object of zeros kept as a sparse file (for tests of size
+  limits: ``HeadObject`` and ``GetObject`` see all of it, nothing writes a gigabyte).
+- ``reset``: every backend back to empty, as moto's own ``/moto-api/reset`` does.
+
+The events AWS services emit go through ``rollout_local.extensions.bus``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+def s3_object(bucket: str, key: str, account_id: str = ACCOUNT_ID) -> Any:
+    """moto's object ``bucket``/``key`` (``.value``, ``.etag``); raises or returns ``None``
+    when there is none (``MissingBucket``, ``MissingKey``)."""
+    from moto.s3.models import s3_backends
+
+    return s3_backends[account_id]["aws"].get_object(bucket, key)
+
+
+def put_sparse_object(bucket: str, key: str, size: int, account_id: str = ACCOUNT_ID) -> None:
+    """Put an object of ``size`` zero bytes, stored as a sparse temporary file."""
+    from moto.s3.models import s3_backends
+
+    s3_key = s3_backends[account_id]["aws"].put_object(bucket, key, b"\0")
+    buffer = tempfile.TemporaryFile()  # noqa: SIM115 (moto's key owns and closes it)
+    buffer.seek(size - 1)
+    buffer.write(b"\0")
+    s3_key._value_buffer = buffer  # type: ignore[assignment]
+    s3_key.contentsize = size
+
+
+def put_log_lines(
+    group: str,
+    stream: str,
+    events: list[dict[str, Any]],
+    account_id: str = ACCOUNT_ID,
+    region: str = REGION,
+) -> None:
+    """Write ``events`` (``timestamp``, ``message``) to a new stream of ``group``."""
+    from moto.logs.models import logs_backends
+
+    backend = logs_backends[account_id][region]
+    if group not in backend.groups:
+        backend.create_log_group(group, tags={})
+    backend.create_log_stream(group, stream)
+    backend.put_log_events(group, stream, events)
+
+
+def reset() -> None:
+    """Empty every backend of this process."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()

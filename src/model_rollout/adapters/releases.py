@@ -16,35 +16,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import LazyClient, error_code, error_message, throttling_as
+from model_rollout.adapters.aws import (
+    error_code,
+    error_message,
+    is_already_exists,
+    is_not_found,
+    throttling_as,
+)
+from model_rollout.adapters.sagemaker import SageMakerAdapter
 from model_rollout.config import settings
 from model_rollout.domain.deployment import ServingState, VariantRef
 from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN, TAG_PREFIX, as_aws_tags
 from model_rollout.errors import DeploymentFailed, ModelPackageNotFound
 
 
-def _message(error: ClientError) -> str:
-    return error_message(error).lower()
-
-
-def _not_found(error: ClientError) -> bool:
-    return error_code(error) in {"ValidationException", "ResourceNotFound"} and (
-        "could not find" in _message(error)
-        or "does not exist" in _message(error)
-        or "not found" in _message(error)
-    )
-
-
-def _already_exists(error: ClientError) -> bool:
-    return error_code(error) in {"ValidationException", "ResourceInUse"} and (
-        "already exist" in _message(error)
-    )
-
-
-class Releases(LazyClient):
-    """A SageMaker client (lazily the default one)."""
-
-    service = "sagemaker"
+class Releases(SageMakerAdapter):
+    """A SageMaker client (lazily the default one). Describing endpoints and configs,
+    reading tags and deleting: ``SageMakerAdapter``."""
 
     def __init__(self, client: Any | None = None, *, execution_role_arn: str | None = None):
         super().__init__(client)
@@ -57,43 +45,9 @@ class Releases(LazyClient):
         return settings().sagemaker_execution_role_arn
 
     # ------------------------------------------------------------------ reading
-    def describe_endpoint(self, endpoint_name: str) -> dict[str, Any] | None:
-        try:
-            with throttling_as(f"DescribeEndpoint {endpoint_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint(EndpointName=endpoint_name)
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        return response
-
     def current_config_name(self, endpoint_name: str) -> str | None:
         described = self.describe_endpoint(endpoint_name)
         return described.get("EndpointConfigName") if described else None
-
-    def describe_endpoint_config(self, config_name: str) -> dict[str, Any] | None:
-        try:
-            with throttling_as(f"DescribeEndpointConfig {config_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint_config(
-                    EndpointConfigName=config_name
-                )
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        return response
-
-    def tags(self, resource_arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        kwargs: dict[str, Any] = {"ResourceArn": resource_arn}
-        while True:
-            with throttling_as(f"ListTags {resource_arn}"):
-                response = self.client.list_tags(**kwargs)
-            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken")
-            if not token:
-                return tags
-            kwargs["NextToken"] = token
 
     def serving_state(self, endpoint_name: str) -> ServingState | None:
         """What serves the endpoint now; ``None`` if there is no endpoint.
@@ -123,10 +77,10 @@ class Releases(LazyClient):
                     instance_count=int(count) if count is not None else None,
                 )
             )
-        endpoint_tags = self.tags(endpoint["EndpointArn"])
+        endpoint_tags = self.list_tags(endpoint["EndpointArn"])
         package_arn = endpoint_tags.get(TAG_MODEL_PACKAGE_ARN)
         if package_arn is None and config is not None and config.get("EndpointConfigArn"):
-            package_arn = self.tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
+            package_arn = self.list_tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
         return ServingState(
             endpoint_config_name=config_name,
             model_package_arn=package_arn,
@@ -142,7 +96,7 @@ class Releases(LazyClient):
             with throttling_as(f"DescribeModelPackage {model_package_arn}"):
                 package = self.client.describe_model_package(ModelPackageName=model_package_arn)
         except ClientError as error:
-            if _not_found(error):
+            if is_not_found(error):
                 raise ModelPackageNotFound(
                     f"model package {model_package_arn} does not exist"
                 ) from error
@@ -170,7 +124,7 @@ class Releases(LazyClient):
                     Tags=as_aws_tags(tags),
                 )
         except ClientError as error:
-            if _already_exists(error):
+            if is_already_exists(error):
                 return False
             raise DeploymentFailed(
                 f"CreateModel {model_name} from {model_package_arn} was rejected: "
@@ -221,7 +175,7 @@ class Releases(LazyClient):
                     **extra,
                 )
         except ClientError as error:
-            if _already_exists(error):
+            if is_already_exists(error):
                 return False
             raise DeploymentFailed(
                 f"CreateEndpointConfig {config_name} was rejected: "
@@ -247,31 +201,10 @@ class Releases(LazyClient):
                     Tags=as_aws_tags(tags),
                 )
         except ClientError as error:
-            if _already_exists(error):
+            if is_already_exists(error):
                 return False
             raise DeploymentFailed(
                 f"CreateModel {model_name} (multi-model, {artifact_prefix}) was rejected: "
                 f"{error_code(error)}: {error_message(error)}"
             ) from error
-        return True
-
-    # ------------------------------------------------------------------ deleting
-    def delete_model(self, model_name: str) -> bool:
-        try:
-            with throttling_as(f"DeleteModel {model_name}"):
-                self.client.delete_model(ModelName=model_name)
-        except ClientError as error:
-            if _not_found(error):
-                return False
-            raise
-        return True
-
-    def delete_endpoint_config(self, config_name: str) -> bool:
-        try:
-            with throttling_as(f"DeleteEndpointConfig {config_name}"):
-                self.client.delete_endpoint_config(EndpointConfigName=config_name)
-        except ClientError as error:
-            if _not_found(error):
-                return False
-            raise
         return True

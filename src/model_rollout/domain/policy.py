@@ -10,13 +10,16 @@ import json
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from model_rollout.domain.model import Strict
 from model_rollout.errors import InvalidPolicy
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StrictModel(Strict):
+    """A part of a policy: strict, and frozen."""
+
+    model_config = ConfigDict(frozen=True)
 
 
 class AllAtOnceStrategy(StrictModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
@@ -18,6 +18,7 @@ from model_rollout.domain.alarm_specs import (
     watched_alarm_names,
 )
 from model_rollout.domain.deployment import AlarmSet, Deployment
+from model_rollout.domain.model import Strict
 from model_rollout.errors import AlarmFired
 
 MAX_BAKE_SECONDS = 86_400
@@ -26,10 +27,8 @@ WAITER_TTL_MARGIN = 3600
 Watch = Literal["watching", "fired"]
 
 
-class WatchRequest(BaseModel):
+class WatchRequest(Strict):
     """The Payload of the ``Watch`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

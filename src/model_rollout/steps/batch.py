@@ -33,6 +33,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.lineage import METADATA_TAGS, TAG_PREFIX, lineage_tags, sanitize_tag_value
+from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.release import sanitize_name, short_id
 from model_rollout.errors import InvalidBatchRequest, ModelPackageNotFound, TransformFailed
@@ -51,14 +52,10 @@ def transform_key(job_name: str) -> str:
     return f"{TRANSFORM_PREFIX}{job_name}"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 ContentType = Literal["text/csv", "application/jsonlines"]
 
 
-class BatchRequest(_Strict):
+class BatchRequest(Strict):
     model_package_arn: str | None = None
     endpoint_name: str | None = None
     input_s3_uri: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
@@ -157,7 +154,7 @@ def parse_batch_input(raw: Any, config: InferenceSettings | None = None) -> Batc
         raise InvalidBatchRequest(f"batch request is invalid: {problems}") from None
 
 
-class TransformPlan(_Strict):
+class TransformPlan(Strict):
     """``$.transform``: what RunTransform creates and FinishTransform cleans up."""
 
     execution_name: str
@@ -280,7 +277,7 @@ def prepare_transform(
     )
 
 
-class PrepareTransformInput(_Strict):
+class PrepareTransformInput(Strict):
     """PrepareTransform's Parameters: the execution's input and name."""
 
     input: Any = None
@@ -313,7 +310,7 @@ class TransformJobStateChange(EventBridgeModel):
 # --- running and waiting -----------------------------------------------------------------
 
 
-class StartTransformRequest(_Strict):
+class StartTransformRequest(Strict):
     """The Payload of RunTransform (lambda:invoke.waitForTaskToken)."""
 
     task_token: str = Field(min_length=1)
@@ -399,7 +396,7 @@ def on_transform_state_change(
 # --- finishing ---------------------------------------------------------------------------
 
 
-class BatchOutcome(_Strict):
+class BatchOutcome(Strict):
     """The execution's output (``$.outcome``)."""
 
     status: Literal["Completed", "Failed"]

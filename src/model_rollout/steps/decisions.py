@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import ALARM_PREFIX, Waiter, Waiters
+from model_rollout.domain.model import Strict
 from model_rollout.errors import Aborted, NoDecisionPending
 from model_rollout.steps.bake import WatchRequest, watch
 
@@ -156,10 +157,8 @@ def approve(
 # ---------------------------------------------------------------------- the waiting state
 
 
-class ApprovalRequest(BaseModel):
+class ApprovalRequest(Strict):
     """The Payload of the ``AwaitApproval`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

@@ -23,10 +23,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.locks import LOCK_ENTRY, QUEUE_PREFIX, LockTable
 from model_rollout.domain.deployment import Approval
+from model_rollout.domain.model import Strict
 
 RUNNING = "RUNNING"
 QUEUE_TTL_MARGIN = 86_400
@@ -38,10 +39,8 @@ class Tasks(Protocol):
     def succeed(self, task_token: str, output: Any) -> bool: ...
 
 
-class AcquireRequest(BaseModel):
+class AcquireRequest(Strict):
     """The Payload of ``AcquireEndpointLock`` (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str = Field(min_length=1)

@@ -5,23 +5,22 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiter, Waiters, endpoint_key
 from model_rollout.domain.deployment import Expectation
 from model_rollout.domain.expectation import IN_PROGRESS, check, normalize_status, summarize
+from model_rollout.domain.model import Strict
 from model_rollout.errors import DeploymentFailed
 
 Release = Literal["met", "failed", "pending", "no-waiter", "ignored"]
 WAITER_TTL_MARGIN = 3600
 
 
-class AwaitRequest(BaseModel):
+class AwaitRequest(Strict):
     """The Payload of an ``Await*`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

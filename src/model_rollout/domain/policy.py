@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
@@ -299,6 +299,17 @@ class Policy(StrictModel):
                 "backlog: 'async_inference')"
             )
         return self
+
+
+def default_policy(endpoint_name: str, **fields: Any) -> dict[str, Any]:
+    """The policy document (the JSON a group's SSM parameter holds) of an endpoint: every
+    default of ``Policy``, with ``fields`` in their place (a nested dict fills the rest of
+    its part with defaults too). Validated: a misspelt field fails here, where it is written.
+    """
+    document: dict[str, Any] = Policy.model_validate(
+        {"endpoint_name": endpoint_name, **fields}
+    ).model_dump(mode="json")
+    return document
 
 
 def _describe(error: ValidationError) -> str:

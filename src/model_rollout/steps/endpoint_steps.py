@@ -11,7 +11,7 @@ from typing import Any
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import MultiModelRuntime
-from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation, Release
+from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation
 from model_rollout.domain.expectation import (
     IN_PROGRESS,
     WEIGHT_TOLERANCE,
@@ -23,16 +23,7 @@ from model_rollout.domain.expectation import (
 from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.errors import DeploymentFailed, EndpointConflict, EndpointNotReady
 from model_rollout.modes import multi_model
-from model_rollout.strategies.progressive import initial_shares
-
-
-def _release(deployment: Deployment) -> Release:
-    if deployment.release is None:
-        raise DeploymentFailed(
-            f"deployment {deployment.deployment_id} has no release ($.release): "
-            "the Tag step did not run"
-        )
-    return deployment.release
+from model_rollout.strategies.progressive import initial_shares, release_of
 
 
 def _status(described: dict[str, Any]) -> str:
@@ -69,7 +60,7 @@ def deploy(
 
     Mode multi_model: a later version is smoke-tested and the pointer moved instead
     (``model_rollout.modes.multi_model.deploy_version``); the config is not changed."""
-    release = _release(deployment)
+    release = release_of(deployment)
     name = deployment.endpoint_name
     previous = deployment.previous
     if release.multi_model is not None and previous is not None:
@@ -143,7 +134,7 @@ def deploy(
 
 def promote(deployment: Deployment, *, endpoints: Endpoints) -> EndpointChange:
     """The bake passed: the endpoint moves to the final, single-variant config (blue goes)."""
-    release = _release(deployment)
+    release = release_of(deployment)
     name = deployment.endpoint_name
     expect = _all_on(release.final_config_name, release.variant_name)
     described = endpoints.describe(name)

@@ -102,7 +102,8 @@ def initial_shares(release: Release, strategy: Strategy) -> dict[str, float]:
     return {release.variant_name: 1.0}
 
 
-def _release(deployment: Deployment) -> Release:
+def release_of(deployment: Deployment) -> Release:
+    """The deployment's release (``DeploymentFailed`` before the Tag step made it)."""
     if deployment.release is None:
         raise DeploymentFailed(
             f"deployment {deployment.deployment_id} has no release ($.release): "
@@ -133,7 +134,7 @@ def next_step(
 
     Idempotent: when the endpoint already shows (or is applying) the step's weights, nothing
     is asked again. Raises ``EndpointNotReady`` while another change is in progress."""
-    release = _release(deployment)
+    release = release_of(deployment)
     name = deployment.endpoint_name
     blue = release.previous_variant_name
     plan = traffic_plan(deployment.strategy, has_blue=blue is not None)
@@ -213,7 +214,7 @@ def check_step(
         raise DeploymentFailed(
             f"deployment {deployment.deployment_id} has no traffic step ($.step) to check"
         )
-    release = _release(deployment)
+    release = release_of(deployment)
     strategy = deployment.strategy
     minimum = int(getattr(strategy, "min_invocations", 0))
     if minimum <= 0:

@@ -23,7 +23,7 @@ from model_rollout.adapters.aws import (
     is_not_found,
     throttling_as,
 )
-from model_rollout.adapters.sagemaker import SageMakerAdapter
+from model_rollout.adapters.sagemaker import SageMakerAdapter, api_name
 from model_rollout.config import settings
 from model_rollout.domain.deployment import ServingState, VariantRef
 from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN, TAG_PREFIX, as_aws_tags
@@ -115,22 +115,15 @@ class Releases(SageMakerAdapter):
         self, model_name: str, model_package_arn: str, tags: Mapping[str, str]
     ) -> bool:
         """CreateModel from a model package; ``False`` if it already existed (a retry)."""
-        try:
-            with throttling_as(f"CreateModel {model_name}"):
-                self.client.create_model(
-                    ModelName=model_name,
-                    Containers=[{"ModelPackageName": model_package_arn}],
-                    ExecutionRoleArn=self.execution_role_arn,
-                    Tags=as_aws_tags(tags),
-                )
-        except ClientError as error:
-            if is_already_exists(error):
-                return False
-            raise DeploymentFailed(
-                f"CreateModel {model_name} from {model_package_arn} was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
-            ) from error
-        return True
+        return self._create(
+            "create_model",
+            model_name,
+            f" from {model_package_arn}",
+            ModelName=model_name,
+            Containers=[{"ModelPackageName": model_package_arn}],
+            ExecutionRoleArn=self.execution_role_arn,
+            Tags=as_aws_tags(tags),
+        )
 
     def create_endpoint_config(
         self,
@@ -160,51 +153,52 @@ class Releases(SageMakerAdapter):
             extra["ShadowProductionVariants"] = [spec(v) for v in shadow_variants]
         if data_capture_config:
             extra["DataCaptureConfig"] = dict(data_capture_config)
-        try:
-            with throttling_as(f"CreateEndpointConfig {config_name}"):
-                self.client.create_endpoint_config(
-                    EndpointConfigName=config_name,
-                    ProductionVariants=production_variants,
-                    Tags=as_aws_tags(tags),
-                    # mode async (model_rollout.modes.asynchronous)
-                    **(
-                        {"AsyncInferenceConfig": dict(async_inference_config)}
-                        if async_inference_config
-                        else {}
-                    ),
-                    **extra,
-                )
-        except ClientError as error:
-            if is_already_exists(error):
-                return False
-            raise DeploymentFailed(
-                f"CreateEndpointConfig {config_name} was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
-            ) from error
-        return True
+        return self._create(
+            "create_endpoint_config",
+            config_name,
+            "",
+            EndpointConfigName=config_name,
+            ProductionVariants=production_variants,
+            Tags=as_aws_tags(tags),
+            # mode async (model_rollout.modes.asynchronous)
+            **(
+                {"AsyncInferenceConfig": dict(async_inference_config)}
+                if async_inference_config
+                else {}
+            ),
+            **extra,
+        )
 
     def create_multi_model(
         self, model_name: str, image: str, artifact_prefix: str, tags: Mapping[str, str]
     ) -> bool:
         """CreateModel with one ``Mode: MultiModel`` container loading models from
         ``artifact_prefix``; ``False`` if it already existed (a retry)."""
+        return self._create(
+            "create_model",
+            model_name,
+            f" (multi-model, {artifact_prefix})",
+            ModelName=model_name,
+            PrimaryContainer={
+                "Image": image,
+                "Mode": "MultiModel",
+                "ModelDataUrl": artifact_prefix,
+            },
+            ExecutionRoleArn=self.execution_role_arn,
+            Tags=as_aws_tags(tags),
+        )
+
+    def _create(self, operation: str, name: str, detail: str, **request: Any) -> bool:
+        """A create call; ``False`` if the resource already existed (a retried step's own).
+        Any other rejection is ``DeploymentFailed`` with SageMaker's code and message."""
+        api = api_name(operation)
         try:
-            with throttling_as(f"CreateModel {model_name}"):
-                self.client.create_model(
-                    ModelName=model_name,
-                    PrimaryContainer={
-                        "Image": image,
-                        "Mode": "MultiModel",
-                        "ModelDataUrl": artifact_prefix,
-                    },
-                    ExecutionRoleArn=self.execution_role_arn,
-                    Tags=as_aws_tags(tags),
-                )
+            with throttling_as(f"{api} {name}"):
+                getattr(self.client, operation)(**request)
         except ClientError as error:
             if is_already_exists(error):
                 return False
             raise DeploymentFailed(
-                f"CreateModel {model_name} (multi-model, {artifact_prefix}) was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
+                f"{api} {name}{detail} was rejected: {error_code(error)}: {error_message(error)}"
             ) from error
         return True

@@ -51,7 +51,7 @@ class SageMakerAdapter(LazyClient):
 
     def _describe(self, operation: str, **name: str) -> dict[str, Any] | None:
         try:
-            with throttling_as(f"{_title(operation)} {next(iter(name.values()))}"):
+            with throttling_as(f"{api_name(operation)} {next(iter(name.values()))}"):
                 response: dict[str, Any] = getattr(self.client, operation)(**name)
         except ClientError as error:
             if is_not_found(error):
@@ -62,7 +62,7 @@ class SageMakerAdapter(LazyClient):
 
     def _delete(self, operation: str, **name: str) -> bool:
         try:
-            with throttling_as(f"{_title(operation)} {next(iter(name.values()))}"):
+            with throttling_as(f"{api_name(operation)} {next(iter(name.values()))}"):
                 getattr(self.client, operation)(**name)
         except ClientError as error:
             if is_not_found(error):
@@ -71,6 +71,6 @@ class SageMakerAdapter(LazyClient):
         return True
 
 
-def _title(operation: str) -> str:
+def api_name(operation: str) -> str:
     """``describe_endpoint_config`` → ``DescribeEndpointConfig`` (the API's own name)."""
     return "".join(word.capitalize() for word in operation.split("_"))

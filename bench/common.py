@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from model_rollout.domain.policy import default_policy
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
 
@@ -24,13 +25,16 @@ def summary(values: list[float], digits: int = 3) -> dict[str, float]:
 def policy(
     endpoint: str, bake_seconds: int, strategy: dict[str, Any] | None = None, **extra: Any
 ) -> dict[str, Any]:
-    return {
-        "endpoint_name": endpoint,
-        "strategy": strategy or {"type": "all_at_once", "bake_seconds": bake_seconds},
-        "alarms": {"max_error_rate": 0.05, "period_seconds": 10, "evaluation_periods": 1},
-        "validation": {"metric": "accuracy", "min_value": 0.5, "max_regression": 0.05},
-        **extra,
-    }
+    """The domain's default policy with the benchmarks' bake, alarms and quality gate."""
+    return default_policy(
+        endpoint,
+        **{
+            "strategy": strategy or {"type": "all_at_once", "bake_seconds": bake_seconds},
+            "alarms": {"max_error_rate": 0.05, "period_seconds": 10},
+            "validation": {"metric": "accuracy", "min_value": 0.5, "max_regression": 0.05},
+            **extra,
+        },
+    )
 
 
 class Fleet:

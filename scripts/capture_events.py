@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rollout_cli.demo import free_port
+from rollout_cli.demo import POLICY, free_port
 from rollout_local.server import LocalStack
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
@@ -46,15 +46,7 @@ def code_dir(stack: LocalStack, function_name: str) -> str | None:
 def main() -> None:
     with LocalStack(port=free_port()) as stack:
         bench = Workbench(endpoint_url=stack.endpoint_url)
-        bench.put_policy(
-            GROUP,
-            {
-                "endpoint_name": ENDPOINT,
-                "strategy": {"type": "all_at_once", "bake_seconds": 2},
-                "alarms": {"max_error_rate": 0.05, "period_seconds": 10},
-                "validation": {"metric": "accuracy", "min_value": 0.8, "max_regression": 0.02},
-            },
-        )
+        bench.put_policy(GROUP, {**POLICY, "strategy": {"type": "all_at_once", "bake_seconds": 2}})
         captured: dict[str, Any] = {}
         for number, accuracy in ((1, 0.9), (2, 0.91), (3, 0.5)):
             name = f"{GROUP}-v{number}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from rollout_cli.demo import free_port
+from rollout_cli.demo import POLICY, free_port
 from rollout_local.experiment_workbench import conversions, publish_outcomes
 from rollout_local.server import LocalStack
 from rollout_local.workbench import Workbench, linear_model, quality_report
@@ -19,11 +19,6 @@ WANTED = ("CompareShadowFunction", "EvaluateABFunction")
 def main() -> None:
     with LocalStack(port=free_port()) as stack:
         bench = Workbench(endpoint_url=stack.endpoint_url)
-        base = {
-            "endpoint_name": ENDPOINT,
-            "alarms": {"max_error_rate": 0.05, "period_seconds": 10},
-            "validation": {"metric": "accuracy", "min_value": 0.8, "max_regression": 0.02},
-        }
         strategies = [
             {"type": "all_at_once", "bake_seconds": 2},
             {"type": "shadow", "duration_seconds": 3, "comparison": {"min_pairs": 5}},
@@ -36,7 +31,7 @@ def main() -> None:
         ]
         captured: dict[str, object] = {}
         for number, strategy in enumerate(strategies, start=1):
-            bench.put_policy(GROUP, {**base, "strategy": strategy})
+            bench.put_policy(GROUP, {**POLICY, "strategy": strategy})
             name = f"{GROUP}-v{number}"
             arn = bench.register(
                 GROUP,

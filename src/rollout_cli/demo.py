@@ -23,30 +23,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from model_rollout.domain.lineage import TAG_DATA_VERSION, TAG_GIT_COMMIT, TAG_MODEL_PACKAGE_ARN
+from model_rollout.domain.policy import default_policy
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
 GROUP = "churn"
 ENDPOINT = "churn-prod"
-POLICY: dict[str, Any] = {
-    "endpoint_name": ENDPOINT,
-    "instance_type": "ml.m5.large",
-    "instance_count": 1,
-    "strategy": {"type": "all_at_once", "bake_seconds": 8},
-    "alarms": {
-        "max_error_rate": 0.05,
-        "max_p99_latency_ms": 500,
-        "period_seconds": 10,
-        "evaluation_periods": 1,
-        "extra_alarm_names": [],
-    },
-    "validation": {
-        "metric": "accuracy",
-        "greater_is_better": True,
-        "min_value": 0.80,
-        "max_regression": 0.02,
-    },
-    "required_metadata": ["git_commit", "data_version", "build_id"],
-}
+# the domain's default policy (model_rollout.domain.policy) with what the demo changes: a
+# short bake, and alarms and a quality gate fit for the local stack's seconds-long periods
+POLICY: dict[str, Any] = default_policy(
+    ENDPOINT,
+    strategy={"type": "all_at_once", "bake_seconds": 8},
+    alarms={"max_error_rate": 0.05, "period_seconds": 10},
+    validation={"metric": "accuracy", "min_value": 0.80, "max_regression": 0.02},
+)
 
 
 CANARY: dict[str, Any] = {"type": "canary", "steps": [20, 50], "bake_seconds": 4}
@@ -153,12 +143,12 @@ def endpoint_summary(bench: Workbench) -> str:
         f"{v['VariantName']}={float(v.get('CurrentWeight', 0)):g}"
         for v in described["ProductionVariants"]
     )
-    package = tags.get("rollout:model-package-arn", "?").rsplit("/", 2)
+    package = tags.get(TAG_MODEL_PACKAGE_ARN, "?").rsplit("/", 2)
     return (
         f"endpoint {ENDPOINT}: {described['EndpointStatus']} on "
         f"{described['EndpointConfigName']} (weights {variants}); serving "
-        f"{package[-2]} v{package[-1]}, commit {tags.get('rollout:git-commit', '?')}, "
-        f"data {tags.get('rollout:data-version', '?')}"
+        f"{package[-2]} v{package[-1]}, commit {tags.get(TAG_GIT_COMMIT, '?')}, "
+        f"data {tags.get(TAG_DATA_VERSION, '?')}"
     )
 
 

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN
 from model_rollout.errors import NoDecisionPending
 from model_rollout.workflow import decisions
 from rollout_cli.context import CliError, Context
@@ -60,7 +61,7 @@ def _serving_package(ctx: Context, endpoint: str) -> tuple[str | None, str | Non
         t["Key"]: t["Value"]
         for t in sagemaker.list_tags(ResourceArn=described["EndpointArn"])["Tags"]
     }
-    return tags.get("rollout:model-package-arn"), tags.get("rollout:deployment-id")
+    return tags.get(TAG_MODEL_PACKAGE_ARN), tags.get(TAG_DEPLOYMENT_ID)
 
 
 def rollback_target(ctx: Context, endpoint: str) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from model_rollout.adapters.dynamodb import from_item
 from model_rollout.adapters.records import APPROVAL_PREFIX, DeploymentRecords
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN, TAG_PREFIX
 from model_rollout.reporting.reports import (
     ExecutionTrace,
     epoch,
@@ -77,7 +79,7 @@ def _scan(ctx: Context) -> list[dict[str, Any]]:
     client = ctx.client("dynamodb")
     while True:
         page = client.scan(**kwargs)
-        items.extend(DeploymentRecords._deserialize(i) for i in page.get("Items", []))
+        items.extend(from_item(i) for i in page.get("Items", []))
         if not page.get("LastEvaluatedKey"):
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -347,15 +349,15 @@ def lineage(ctx: Context, endpoint: str) -> dict[str, Any]:
         described, tags = None, {}
     history = list_deployments(ctx, endpoint=endpoint, limit=200)
     by_id = {row["deployment_id"]: row for row in history}
-    serving_id = tags.get("rollout:deployment-id")
+    serving_id = tags.get(TAG_DEPLOYMENT_ID)
     serving: dict[str, Any] | None = None
     if described is not None:
         serving = {
             "endpoint_config": described.get("EndpointConfigName"),
             "status": described.get("EndpointStatus"),
             "weights": endpoint_weights(ctx, endpoint)["variants"],
-            "tags": {k: v for k, v in tags.items() if k.startswith("rollout:")},
-            "package": _package(ctx, tags.get("rollout:model-package-arn")),
+            "tags": {k: v for k, v in tags.items() if k.startswith(TAG_PREFIX)},
+            "package": _package(ctx, tags.get(TAG_MODEL_PACKAGE_ARN)),
             "deployment": by_id.get(serving_id or ""),
         }
         record = records(ctx).get(serving_id) if serving_id else None
@@ -369,7 +371,7 @@ def lineage(ctx: Context, endpoint: str) -> dict[str, Any]:
                 "deployment": row,
                 "package": _package(ctx, row["model_package_arn"]),
                 "same_package_as_serving": row["model_package_arn"]
-                == tags.get("rollout:model-package-arn"),
+                == tags.get(TAG_MODEL_PACKAGE_ARN),
             }
         )
     rollbacks = [

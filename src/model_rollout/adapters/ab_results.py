@@ -14,18 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal
 from typing import Any
 
 from model_rollout.adapters.aws import LazyClient, throttling_as
+from model_rollout.adapters.dynamodb import to_attribute
 
 DEFAULT_TABLE = "model-rollout-ab-results"
-
-
-def _number(value: float | None) -> dict[str, str] | dict[str, bool]:
-    if value is None:
-        return {"NULL": True}
-    return {"N": str(Decimal(repr(float(value))))}
 
 
 class ABResults(LazyClient):
@@ -54,10 +48,10 @@ class ABResults(LazyClient):
             "ended_at": {"S": str(result.get("ended_at", ""))},
             "challenger_package_arn": {"S": str(result.get("challenger_package_arn") or "")},
             "incumbent_package_arn": {"S": str(result.get("incumbent_package_arn") or "")},
-            "absolute_lift": _number(lift.get("absolute")),
-            "relative_lift": _number(lift.get("relative")),
-            "p_value": _number(result.get("p_value")),
-            "srm_p_value": _number(result.get("srm_p_value")),
+            "absolute_lift": to_attribute(lift.get("absolute")),
+            "relative_lift": to_attribute(lift.get("relative")),
+            "p_value": to_attribute(result.get("p_value")),
+            "srm_p_value": to_attribute(result.get("srm_p_value")),
             "result": {"S": json.dumps(result, sort_keys=True)},
         }
         with throttling_as(f"PutItem {self.table} {endpoint_name}/{result_key}"):

@@ -1,4 +1,4 @@
-"""Asynchronous inference adapters: the requests table, the runtime and S3, autoscaling.
+"""Asynchronous inference adapters: the requests table, the runtime and S3.
 
 Items of the requests table, keyed by ``request_id`` (the InferenceId): ``endpoint_name``,
 ``status`` (Submitted / Completed / Failed), ``input_location``, ``output_location``,
@@ -15,18 +15,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import LazyClient, default_client, error_code, throttling_as
+from model_rollout.adapters.aws import (
+    LazyClient,
+    default_client,
+    error_code,
+    is_not_found,
+    throttling_as,
+)
+from model_rollout.adapters.dynamodb import from_item, to_item
+from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.inference_config import inference_settings
-
-
-def _attr(value: Any) -> dict[str, Any]:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return {"N": str(value)}
-    return {"S": str(value)}
-
-
-def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.get("S") if "S" in v else float(v["N"])) for k, v in item.items()}
 
 
 class AsyncRequests(LazyClient):
@@ -47,7 +45,7 @@ class AsyncRequests(LazyClient):
         status = values.pop("status")
         names = {f"#{k}": k for k in [*values, "status"]}
         sets = [f"#{k} = :{k}" for k in values] + ["#status = if_not_exists(#status, :status)"]
-        attributes = {f":{k}": _attr(v) for k, v in values.items()} | {":status": _attr(status)}
+        attributes = to_item({**{f":{k}": v for k, v in values.items()}, ":status": status})
         with throttling_as(f"UpdateItem {record['request_id']}"):
             self.client.update_item(
                 TableName=self.table,
@@ -66,7 +64,7 @@ class AsyncRequests(LazyClient):
                 Key={"request_id": {"S": str(record["request_id"])}},
                 UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in values),
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues={f":{k}": _attr(v) for k, v in values.items()},
+                ExpressionAttributeValues=to_item({f":{k}": v for k, v in values.items()}),
             )
 
     def get(self, request_id: str) -> dict[str, Any] | None:
@@ -76,7 +74,7 @@ class AsyncRequests(LazyClient):
             ).get("Item")
         if not item:
             return None
-        plain = _plain(item)
+        plain = from_item(item)
         plain.pop("expires_at", None)
         return plain
 
@@ -117,7 +115,8 @@ class AsyncRuntime:
             with throttling_as(f"DescribeEndpoint {endpoint_name}"):
                 described = self.sagemaker.describe_endpoint(EndpointName=endpoint_name)
         except ClientError as error:
-            if error_code(error) in {"ValidationException", "ResourceNotFound"}:
+            # absent, or a name SageMaker rejects: either way not an asynchronous endpoint
+            if is_not_found(error) or error_code(error) == "ValidationException":
                 return False
             raise
         return bool(described.get("AsyncInferenceConfig"))
@@ -144,34 +143,6 @@ class AsyncRuntime:
         return response
 
 
-class AsyncScaling(LazyClient):
-    """Application Auto Scaling (and CloudWatch for the scale-from-zero alarm)."""
-
-    service = "application-autoscaling"
-
-    def __init__(self, client: Any | None = None, cloudwatch: Any | None = None) -> None:
-        super().__init__(client)
-        self._cloudwatch = cloudwatch
-
-    @property
-    def cloudwatch(self) -> Any:
-        return self._cloudwatch or default_client("cloudwatch")
-
-    def apply(self, plan: Mapping[str, Any]) -> dict[str, Any]:
-        """Register the target and its policies; the step policy is the alarm's action."""
-        with throttling_as(f"RegisterScalableTarget {plan['target']['ResourceId']}"):
-            self.client.register_scalable_target(**plan["target"])
-            self.client.put_scaling_policy(**plan["backlog_policy"])
-            step = self.client.put_scaling_policy(**plan["from_zero_policy"])
-            self.cloudwatch.put_metric_alarm(
-                **plan["from_zero_alarm"], AlarmActions=[step["PolicyARN"]]
-            )
-        return {
-            "resource_id": plan["target"]["ResourceId"],
-            "min_capacity": plan["target"]["MinCapacity"],
-            "max_capacity": plan["target"]["MaxCapacity"],
-            "policies": [
-                plan["backlog_policy"]["PolicyName"],
-                plan["from_zero_policy"]["PolicyName"],
-            ],
-        }
+# Application Auto Scaling has one adapter: model_rollout.adapters.variant_scaling (this
+# name stays for the function that imports it from here)
+AsyncScaling = VariantScaling

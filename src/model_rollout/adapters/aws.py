@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
-from model_rollout.errors import Throttled
+from model_rollout.errors import DeploymentFailed, Throttled
 
 THROTTLING_CODES = frozenset(
     {
@@ -62,6 +62,30 @@ def is_throttling(error: ClientError) -> bool:
     return error_code(error) in THROTTLING_CODES
 
 
+# What SageMaker says when a named resource is absent. Its describe and delete calls on an
+# endpoint, endpoint config or model answer ``ValidationException`` with "Could not find
+# endpoint ..." (DescribeModelPackage: "... does not exist"; other implementations: "...
+# not found"); other APIs answer ``ResourceNotFound``, which needs no message to mean it.
+_NOT_FOUND_MESSAGES = ("could not find", "does not exist", "not found")
+
+
+def is_not_found(error: ClientError) -> bool:
+    """The named resource does not exist. A ``ValidationException`` says so only in its
+    message: the same code also rejects malformed input, which is not an absence."""
+    code = error_code(error)
+    if code == "ResourceNotFound":
+        return True
+    message = error_message(error).lower()
+    return code == "ValidationException" and any(text in message for text in _NOT_FOUND_MESSAGES)
+
+
+def is_already_exists(error: ClientError) -> bool:
+    """A create call found its resource there already (a retried step's own)."""
+    return error_code(error) in {"ValidationException", "ResourceInUse"} and (
+        "already exist" in error_message(error).lower()
+    )
+
+
 @contextmanager
 def throttling_as(what: str) -> Iterator[None]:
     """Translate a throttling ClientError into ``Throttled`` (the state machine retries it)."""
@@ -73,6 +97,19 @@ def throttling_as(what: str) -> Iterator[None]:
                 f"{what}: AWS throttled the call ({error_code(error)}); the step is retried"
             ) from error
         raise
+
+
+@contextmanager
+def rejection_as(what: str) -> Iterator[None]:
+    """For a mutation: throttling → ``Throttled``; any other rejection → ``DeploymentFailed``
+    with AWS's own code and message, which name what to fix."""
+    try:
+        with throttling_as(what):
+            yield
+    except ClientError as error:
+        raise DeploymentFailed(
+            f"{what} was rejected: {error_code(error)}: {error_message(error)}"
+        ) from error
 
 
 class LazyClient:

@@ -8,36 +8,16 @@ with SageMaker's own message, which names what to fix.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import (
-    LazyClient,
-    error_code,
-    error_message,
-    is_throttling,
-    throttling_as,
-)
-from model_rollout.errors import DeploymentFailed, Throttled
-
-DEPLOYMENT_ID_TAG = "rollout:deployment-id"
-ENDPOINT_NAME_TAG = "rollout:endpoint-name"
-LINEAGE_TAG_PREFIX = "rollout:"
-
-
-def _not_found(error: ClientError) -> bool:
-    return error_code(error) in {"ValidationException", "ResourceNotFound"} and (
-        "could not find" in error_message(error).lower()
-        or "does not exist" in error_message(error).lower()
-    )
-
-
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": value} for key, value in tags.items()]
+from model_rollout.adapters.aws import is_not_found, rejection_as, throttling_as
+from model_rollout.adapters.sagemaker import SageMakerAdapter
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_ENDPOINT_NAME, as_aws_tags
+from model_rollout.errors import DeploymentFailed
 
 
 @dataclass(frozen=True)
@@ -52,41 +32,34 @@ class OwnedResource:
 
     @property
     def deployment_id(self) -> str:
-        return self.tags.get(DEPLOYMENT_ID_TAG, "")
+        return self.tags.get(TAG_DEPLOYMENT_ID, "")
 
 
-class Endpoints(LazyClient):
-    service = "sagemaker"
+class Endpoints(SageMakerAdapter):
+    """Describing, reading tags and deleting configs and models: ``SageMakerAdapter``."""
+
+    # the names the steps call these by (steps.closing's protocol)
+    describe = SageMakerAdapter.describe_endpoint
+    describe_config = SageMakerAdapter.describe_endpoint_config
+    delete_config = SageMakerAdapter.delete_endpoint_config
 
     # ------------------------------------------------------------------ endpoint
-    def describe(self, endpoint_name: str) -> dict[str, Any] | None:
-        """DescribeEndpoint; ``None`` when the endpoint does not exist."""
-        try:
-            with throttling_as(f"DescribeEndpoint {endpoint_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint(EndpointName=endpoint_name)
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        response.pop("ResponseMetadata", None)
-        return response
-
     def create(self, endpoint_name: str, config_name: str, tags: Mapping[str, str]) -> str:
-        with _mutation(f"CreateEndpoint {endpoint_name} with config {config_name}"):
+        with rejection_as(f"CreateEndpoint {endpoint_name} with config {config_name}"):
             response = self.client.create_endpoint(
                 EndpointName=endpoint_name,
                 EndpointConfigName=config_name,
-                Tags=tag_list(tags),
+                Tags=as_aws_tags(tags),
             )
         return str(response["EndpointArn"])
 
     def update(self, endpoint_name: str, config_name: str) -> None:
-        with _mutation(f"UpdateEndpoint {endpoint_name} to config {config_name}"):
+        with rejection_as(f"UpdateEndpoint {endpoint_name} to config {config_name}"):
             self.client.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name)
 
     def update_weights(self, endpoint_name: str, weights: Mapping[str, float]) -> None:
         shown = ", ".join(f"{name}={weight:g}" for name, weight in weights.items())
-        with _mutation(f"UpdateEndpointWeightsAndCapacities {endpoint_name} ({shown})"):
+        with rejection_as(f"UpdateEndpointWeightsAndCapacities {endpoint_name} ({shown})"):
             self.client.update_endpoint_weights_and_capacities(
                 EndpointName=endpoint_name,
                 DesiredWeightsAndCapacities=[
@@ -98,11 +71,11 @@ class Endpoints(LazyClient):
     def delete(self, endpoint_name: str) -> bool:
         """DeleteEndpoint; ``False`` when it was already gone."""
         try:
-            with _mutation(f"DeleteEndpoint {endpoint_name}"):
+            with rejection_as(f"DeleteEndpoint {endpoint_name}"):
                 self.client.delete_endpoint(EndpointName=endpoint_name)
         except DeploymentFailed as failure:
             cause = failure.__cause__
-            if isinstance(cause, ClientError) and _not_found(cause):
+            if isinstance(cause, ClientError) and is_not_found(cause):
                 return False
             raise
         return True
@@ -111,43 +84,16 @@ class Endpoints(LazyClient):
     def add_tags(self, resource_arn: str, tags: Mapping[str, str]) -> None:
         if not tags:
             return
-        with _mutation(f"AddTags {resource_arn}"):
-            self.client.add_tags(ResourceArn=resource_arn, Tags=tag_list(tags))
+        with rejection_as(f"AddTags {resource_arn}"):
+            self.client.add_tags(ResourceArn=resource_arn, Tags=as_aws_tags(tags))
 
     def delete_tags(self, resource_arn: str, keys: list[str]) -> None:
         if not keys:
             return
-        with _mutation(f"DeleteTags {resource_arn}"):
+        with rejection_as(f"DeleteTags {resource_arn}"):
             self.client.delete_tags(ResourceArn=resource_arn, TagKeys=keys)
 
-    def list_tags(self, resource_arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"ResourceArn": resource_arn}
-            if token:
-                kwargs["NextToken"] = token
-            with throttling_as(f"ListTags {resource_arn}"):
-                response = self.client.list_tags(**kwargs)
-            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken")
-            if not token:
-                return tags
-
     # ------------------------------------------------------------------ configs, models
-    def describe_config(self, config_name: str) -> dict[str, Any] | None:
-        try:
-            with throttling_as(f"DescribeEndpointConfig {config_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint_config(
-                    EndpointConfigName=config_name
-                )
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        response.pop("ResponseMetadata", None)
-        return response
-
     def config_tags(self, config_name: str) -> dict[str, str] | None:
         """The tags of an endpoint config; ``None`` when the config does not exist."""
         described = self.describe_config(config_name)
@@ -163,12 +109,6 @@ class Endpoints(LazyClient):
         """Models this control plane created for the endpoint, newest first."""
         return self._owned("model", endpoint_name, name_prefix)
 
-    def delete_config(self, config_name: str) -> bool:
-        return self._delete("EndpointConfig", config_name)
-
-    def delete_model(self, model_name: str) -> bool:
-        return self._delete("Model", model_name)
-
     # ------------------------------------------------------------------ helpers
     def _owned(self, kind: str, endpoint_name: str, name_prefix: str) -> list[OwnedResource]:
         owned = [
@@ -179,9 +119,9 @@ class Endpoints(LazyClient):
         result = []
         for resource in owned:
             tags = self.list_tags(resource.arn)
-            if DEPLOYMENT_ID_TAG not in tags:
+            if TAG_DEPLOYMENT_ID not in tags:
                 continue  # not created by this control plane
-            if tags.get(ENDPOINT_NAME_TAG, endpoint_name) != endpoint_name:
+            if tags.get(TAG_ENDPOINT_NAME, endpoint_name) != endpoint_name:
                 continue  # another endpoint whose name shares the prefix
             result.append(OwnedResource(resource.name, resource.arn, resource.created, tags))
         return sorted(result, key=lambda r: r.created, reverse=True)
@@ -206,30 +146,3 @@ class Endpoints(LazyClient):
             token = response.get("NextToken")
             if not token:
                 return
-
-    def _delete(self, kind: str, name: str) -> bool:
-        operation = "delete_endpoint_config" if kind == "EndpointConfig" else "delete_model"
-        argument = "EndpointConfigName" if kind == "EndpointConfig" else "ModelName"
-        try:
-            with throttling_as(f"Delete{kind} {name}"):
-                getattr(self.client, operation)(**{argument: name})
-        except ClientError as error:
-            if _not_found(error):
-                return False
-            raise
-        return True
-
-
-@contextmanager
-def _mutation(what: str) -> Iterator[None]:
-    """Throttling → ``Throttled``; any other rejection → ``DeploymentFailed`` naming it."""
-    try:
-        yield
-    except ClientError as error:
-        if is_throttling(error):
-            raise Throttled(
-                f"{what}: AWS throttled the call ({error_code(error)}); the step is retried"
-            ) from error
-        raise DeploymentFailed(
-            f"{what} was rejected: {error_code(error)}: {error_message(error)}"
-        ) from error

@@ -18,28 +18,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from model_rollout.adapters.aws import LazyClient, default_client, error_code, throttling_as
+from model_rollout.adapters.dynamodb import from_item, to_attribute, to_item
 from model_rollout.config import settings
 
 LOCK_ENTRY = "lock"
 QUEUE_PREFIX = "queue#"
-
-
-def _s(value: Any) -> dict[str, str]:
-    return {"S": str(value)}
-
-
-def _n(value: int | float) -> dict[str, str]:
-    return {"N": str(int(value))}
-
-
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in item.items():
-        if "S" in value:
-            out[key] = value["S"]
-        elif "N" in value:
-            out[key] = int(value["N"])
-    return out
 
 
 class LockTable(LazyClient):
@@ -69,7 +52,7 @@ class LockTable(LazyClient):
         return default_client("stepfunctions")
 
     def _key(self, endpoint: str, entry: str) -> dict[str, Any]:
-        return {"endpoint_name": _s(endpoint), "entry": _s(entry)}
+        return to_item({"endpoint_name": endpoint, "entry": entry})
 
     def get_lock(self, endpoint: str) -> dict[str, Any] | None:
         with throttling_as(f"reading the lock of endpoint {endpoint}"):
@@ -77,19 +60,17 @@ class LockTable(LazyClient):
                 TableName=self.table_name, Key=self._key(endpoint, LOCK_ENTRY), ConsistentRead=True
             )
         item = response.get("Item")
-        return _plain(item) if item else None
+        return from_item(item) if item else None
 
     def take_lock(self, endpoint: str, holder: dict[str, Any], *, replacing: str | None) -> bool:
         """Write the lock for ``holder``: only if nobody holds it, or (``replacing``) if the
         holder is still the one found stale. False if another grant won."""
-        item = {**self._key(endpoint, LOCK_ENTRY)}
-        for key, value in holder.items():
-            item[key] = _n(value) if isinstance(value, int) else _s(value)
+        item = {**self._key(endpoint, LOCK_ENTRY), **to_item(holder)}
         condition = "attribute_not_exists(entry)"
         values: dict[str, Any] = {}
         if replacing is not None:
             condition += " OR holder = :stale"
-            values[":stale"] = _s(replacing)
+            values[":stale"] = to_attribute(replacing)
         try:
             with throttling_as(f"taking the lock of endpoint {endpoint}"):
                 self.client.put_item(
@@ -112,7 +93,7 @@ class LockTable(LazyClient):
                     TableName=self.table_name,
                     Key=self._key(endpoint, LOCK_ENTRY),
                     ConditionExpression="holder = :me",
-                    ExpressionAttributeValues={":me": _s(holder)},
+                    ExpressionAttributeValues={":me": to_attribute(holder)},
                 )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
@@ -121,9 +102,7 @@ class LockTable(LazyClient):
         return True
 
     def enqueue(self, endpoint: str, entry: str, fields: dict[str, Any]) -> None:
-        item = {**self._key(endpoint, entry)}
-        for key, value in fields.items():
-            item[key] = _n(value) if isinstance(value, int) else _s(value)
+        item = {**self._key(endpoint, entry), **to_item(fields)}
         with throttling_as(f"queueing for endpoint {endpoint}"):
             self.client.put_item(TableName=self.table_name, Item=item)
 
@@ -133,13 +112,16 @@ class LockTable(LazyClient):
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": "endpoint_name = :e AND begins_with(entry, :q)",
-            "ExpressionAttributeValues": {":e": _s(endpoint), ":q": _s(QUEUE_PREFIX)},
+            "ExpressionAttributeValues": {
+                ":e": to_attribute(endpoint),
+                ":q": to_attribute(QUEUE_PREFIX),
+            },
             "ConsistentRead": True,
         }
         while True:
             with throttling_as(f"reading the queue of endpoint {endpoint}"):
                 response = self.client.query(**kwargs)
-            items.extend(_plain(item) for item in response.get("Items", []))
+            items.extend(from_item(item) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last:
                 return items

@@ -12,14 +12,13 @@ Claims carry no ``endpoint_name``, so they stay out of the ``by-endpoint`` index
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from model_rollout.adapters.aws import LazyClient, error_code, throttling_as
+from model_rollout.adapters.dynamodb import from_item, to_attribute, to_item
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
 
@@ -32,21 +31,6 @@ FINAL_STATUSES = frozenset({"PROMOTED", "ROLLED_BACK", "ROLLBACK_FAILED", "FAILE
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _to_dynamo(value: Any) -> Any:
-    """Plain JSON-able data as DynamoDB accepts it (floats as Decimal)."""
-    return json.loads(json.dumps(value, default=str), parse_float=Decimal)
-
-
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_from_dynamo(v) for v in value]
-    return value
 
 
 class DeploymentRecords(LazyClient):
@@ -64,17 +48,8 @@ class DeploymentRecords(LazyClient):
 
     @staticmethod
     def _serialize(item: dict[str, Any]) -> dict[str, Any]:
-        from boto3.dynamodb.types import TypeSerializer
-
-        serializer = TypeSerializer()
-        return {k: serializer.serialize(v) for k, v in _to_dynamo(item).items() if v is not None}
-
-    @staticmethod
-    def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-        from boto3.dynamodb.types import TypeDeserializer
-
-        deserializer = TypeDeserializer()
-        return {k: _from_dynamo(deserializer.deserialize(v)) for k, v in item.items()}
+        """An item without its ``None`` attributes."""
+        return to_item({k: v for k, v in item.items() if v is not None})
 
     def claim_approval(self, dedup_key: str, deployment_id: str) -> bool:
         """Claim an approval for a deployment; False if another deployment already holds it."""
@@ -152,30 +127,19 @@ class DeploymentRecords(LazyClient):
             "#cause = :cause",
             "details = :details",
         ]
-        from boto3.dynamodb.types import TypeSerializer
-
-        serializer = TypeSerializer()
         with throttling_as(f"recording the outcome of deployment {deployment_id}"):
             self.client.update_item(
                 TableName=self.table_name,
                 Key={"deployment_id": {"S": deployment_id}},
                 UpdateExpression="SET " + ", ".join(sets),
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues={
-                    k: serializer.serialize(v) for k, v in _to_dynamo(values).items()
-                },
+                ExpressionAttributeValues=to_item(values),
             )
 
     def remember(self, deployment_id: str, fields: dict[str, Any]) -> None:
         """Add ``fields`` to a deployment's record (what a later recovery needs to know)."""
-        from boto3.dynamodb.types import TypeSerializer
-
-        serializer = TypeSerializer()
         names = {f"#f{i}": key for i, key in enumerate(fields)}
-        values = {
-            f":v{i}": serializer.serialize(value)
-            for i, value in enumerate(_to_dynamo(dict(fields)).values())
-        }
+        values = {f":v{i}": to_attribute(value) for i, value in enumerate(fields.values())}
         with throttling_as(f"updating the record of deployment {deployment_id}"):
             self.client.update_item(
                 TableName=self.table_name,
@@ -193,7 +157,7 @@ class DeploymentRecords(LazyClient):
                 ConsistentRead=True,
             )
         item = response.get("Item")
-        return self._deserialize(item) if item else None
+        return from_item(item) if item else None
 
     def list_for_endpoint(self, endpoint_name: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """Deployments of an endpoint, newest first."""
@@ -208,7 +172,7 @@ class DeploymentRecords(LazyClient):
         while len(items) < limit:
             with throttling_as(f"listing deployments of endpoint {endpoint_name}"):
                 response = self.client.query(**kwargs, Limit=limit - len(items))
-            items.extend(self._deserialize(item) for item in response.get("Items", []))
+            items.extend(from_item(item) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last:
                 break

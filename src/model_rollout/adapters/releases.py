@@ -16,35 +16,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import LazyClient, error_code, error_message, throttling_as
+from model_rollout.adapters.aws import (
+    error_code,
+    error_message,
+    is_already_exists,
+    is_not_found,
+    throttling_as,
+)
+from model_rollout.adapters.sagemaker import SageMakerAdapter, api_name
 from model_rollout.config import settings
 from model_rollout.domain.deployment import ServingState, VariantRef
 from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN, TAG_PREFIX, as_aws_tags
 from model_rollout.errors import DeploymentFailed, ModelPackageNotFound
 
 
-def _message(error: ClientError) -> str:
-    return error_message(error).lower()
-
-
-def _not_found(error: ClientError) -> bool:
-    return error_code(error) in {"ValidationException", "ResourceNotFound"} and (
-        "could not find" in _message(error)
-        or "does not exist" in _message(error)
-        or "not found" in _message(error)
-    )
-
-
-def _already_exists(error: ClientError) -> bool:
-    return error_code(error) in {"ValidationException", "ResourceInUse"} and (
-        "already exist" in _message(error)
-    )
-
-
-class Releases(LazyClient):
-    """A SageMaker client (lazily the default one)."""
-
-    service = "sagemaker"
+class Releases(SageMakerAdapter):
+    """A SageMaker client (lazily the default one). Describing endpoints and configs,
+    reading tags and deleting: ``SageMakerAdapter``."""
 
     def __init__(self, client: Any | None = None, *, execution_role_arn: str | None = None):
         super().__init__(client)
@@ -57,43 +45,9 @@ class Releases(LazyClient):
         return settings().sagemaker_execution_role_arn
 
     # ------------------------------------------------------------------ reading
-    def describe_endpoint(self, endpoint_name: str) -> dict[str, Any] | None:
-        try:
-            with throttling_as(f"DescribeEndpoint {endpoint_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint(EndpointName=endpoint_name)
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        return response
-
     def current_config_name(self, endpoint_name: str) -> str | None:
         described = self.describe_endpoint(endpoint_name)
         return described.get("EndpointConfigName") if described else None
-
-    def describe_endpoint_config(self, config_name: str) -> dict[str, Any] | None:
-        try:
-            with throttling_as(f"DescribeEndpointConfig {config_name}"):
-                response: dict[str, Any] = self.client.describe_endpoint_config(
-                    EndpointConfigName=config_name
-                )
-        except ClientError as error:
-            if _not_found(error):
-                return None
-            raise
-        return response
-
-    def tags(self, resource_arn: str) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        kwargs: dict[str, Any] = {"ResourceArn": resource_arn}
-        while True:
-            with throttling_as(f"ListTags {resource_arn}"):
-                response = self.client.list_tags(**kwargs)
-            tags.update({t["Key"]: t["Value"] for t in response.get("Tags", [])})
-            token = response.get("NextToken")
-            if not token:
-                return tags
-            kwargs["NextToken"] = token
 
     def serving_state(self, endpoint_name: str) -> ServingState | None:
         """What serves the endpoint now; ``None`` if there is no endpoint.
@@ -123,10 +77,10 @@ class Releases(LazyClient):
                     instance_count=int(count) if count is not None else None,
                 )
             )
-        endpoint_tags = self.tags(endpoint["EndpointArn"])
+        endpoint_tags = self.list_tags(endpoint["EndpointArn"])
         package_arn = endpoint_tags.get(TAG_MODEL_PACKAGE_ARN)
         if package_arn is None and config is not None and config.get("EndpointConfigArn"):
-            package_arn = self.tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
+            package_arn = self.list_tags(config["EndpointConfigArn"]).get(TAG_MODEL_PACKAGE_ARN)
         return ServingState(
             endpoint_config_name=config_name,
             model_package_arn=package_arn,
@@ -142,7 +96,7 @@ class Releases(LazyClient):
             with throttling_as(f"DescribeModelPackage {model_package_arn}"):
                 package = self.client.describe_model_package(ModelPackageName=model_package_arn)
         except ClientError as error:
-            if _not_found(error):
+            if is_not_found(error):
                 raise ModelPackageNotFound(
                     f"model package {model_package_arn} does not exist"
                 ) from error
@@ -161,22 +115,15 @@ class Releases(LazyClient):
         self, model_name: str, model_package_arn: str, tags: Mapping[str, str]
     ) -> bool:
         """CreateModel from a model package; ``False`` if it already existed (a retry)."""
-        try:
-            with throttling_as(f"CreateModel {model_name}"):
-                self.client.create_model(
-                    ModelName=model_name,
-                    Containers=[{"ModelPackageName": model_package_arn}],
-                    ExecutionRoleArn=self.execution_role_arn,
-                    Tags=as_aws_tags(tags),
-                )
-        except ClientError as error:
-            if _already_exists(error):
-                return False
-            raise DeploymentFailed(
-                f"CreateModel {model_name} from {model_package_arn} was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
-            ) from error
-        return True
+        return self._create(
+            "create_model",
+            model_name,
+            f" from {model_package_arn}",
+            ModelName=model_name,
+            Containers=[{"ModelPackageName": model_package_arn}],
+            ExecutionRoleArn=self.execution_role_arn,
+            Tags=as_aws_tags(tags),
+        )
 
     def create_endpoint_config(
         self,
@@ -206,72 +153,52 @@ class Releases(LazyClient):
             extra["ShadowProductionVariants"] = [spec(v) for v in shadow_variants]
         if data_capture_config:
             extra["DataCaptureConfig"] = dict(data_capture_config)
-        try:
-            with throttling_as(f"CreateEndpointConfig {config_name}"):
-                self.client.create_endpoint_config(
-                    EndpointConfigName=config_name,
-                    ProductionVariants=production_variants,
-                    Tags=as_aws_tags(tags),
-                    # mode async (model_rollout.modes.asynchronous)
-                    **(
-                        {"AsyncInferenceConfig": dict(async_inference_config)}
-                        if async_inference_config
-                        else {}
-                    ),
-                    **extra,
-                )
-        except ClientError as error:
-            if _already_exists(error):
-                return False
-            raise DeploymentFailed(
-                f"CreateEndpointConfig {config_name} was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
-            ) from error
-        return True
+        return self._create(
+            "create_endpoint_config",
+            config_name,
+            "",
+            EndpointConfigName=config_name,
+            ProductionVariants=production_variants,
+            Tags=as_aws_tags(tags),
+            # mode async (model_rollout.modes.asynchronous)
+            **(
+                {"AsyncInferenceConfig": dict(async_inference_config)}
+                if async_inference_config
+                else {}
+            ),
+            **extra,
+        )
 
     def create_multi_model(
         self, model_name: str, image: str, artifact_prefix: str, tags: Mapping[str, str]
     ) -> bool:
         """CreateModel with one ``Mode: MultiModel`` container loading models from
         ``artifact_prefix``; ``False`` if it already existed (a retry)."""
+        return self._create(
+            "create_model",
+            model_name,
+            f" (multi-model, {artifact_prefix})",
+            ModelName=model_name,
+            PrimaryContainer={
+                "Image": image,
+                "Mode": "MultiModel",
+                "ModelDataUrl": artifact_prefix,
+            },
+            ExecutionRoleArn=self.execution_role_arn,
+            Tags=as_aws_tags(tags),
+        )
+
+    def _create(self, operation: str, name: str, detail: str, **request: Any) -> bool:
+        """A create call; ``False`` if the resource already existed (a retried step's own).
+        Any other rejection is ``DeploymentFailed`` with SageMaker's code and message."""
+        api = api_name(operation)
         try:
-            with throttling_as(f"CreateModel {model_name}"):
-                self.client.create_model(
-                    ModelName=model_name,
-                    PrimaryContainer={
-                        "Image": image,
-                        "Mode": "MultiModel",
-                        "ModelDataUrl": artifact_prefix,
-                    },
-                    ExecutionRoleArn=self.execution_role_arn,
-                    Tags=as_aws_tags(tags),
-                )
+            with throttling_as(f"{api} {name}"):
+                getattr(self.client, operation)(**request)
         except ClientError as error:
-            if _already_exists(error):
+            if is_already_exists(error):
                 return False
             raise DeploymentFailed(
-                f"CreateModel {model_name} (multi-model, {artifact_prefix}) was rejected: "
-                f"{error_code(error)}: {error_message(error)}"
+                f"{api} {name}{detail} was rejected: {error_code(error)}: {error_message(error)}"
             ) from error
-        return True
-
-    # ------------------------------------------------------------------ deleting
-    def delete_model(self, model_name: str) -> bool:
-        try:
-            with throttling_as(f"DeleteModel {model_name}"):
-                self.client.delete_model(ModelName=model_name)
-        except ClientError as error:
-            if _not_found(error):
-                return False
-            raise
-        return True
-
-    def delete_endpoint_config(self, config_name: str) -> bool:
-        try:
-            with throttling_as(f"DeleteEndpointConfig {config_name}"):
-                self.client.delete_endpoint_config(EndpointConfigName=config_name)
-        except ClientError as error:
-            if _not_found(error):
-                return False
-            raise
         return True

@@ -1,14 +1,17 @@
-"""Application Auto Scaling of a real-time endpoint variant (namespace ``sagemaker``,
-dimension ``sagemaker:variant:DesiredInstanceCount``, resource
-``endpoint/<EndpointName>/variant/<VariantName>``)."""
+"""Application Auto Scaling of an endpoint variant (namespace ``sagemaker``, dimension
+``sagemaker:variant:DesiredInstanceCount``, resource
+``endpoint/<EndpointName>/variant/<VariantName>``): target tracking of a real-time variant
+(model_rollout.steps.variant_scaling), and the backlog scaling plan of an asynchronous one
+(model_rollout.modes.asynchronous), whose scale-from-zero alarm is CloudWatch's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_rollout.adapters.aws import LazyClient, error_code, throttling_as
+from model_rollout.adapters.aws import LazyClient, default_client, error_code, throttling_as
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -19,7 +22,17 @@ def resource_id(endpoint_name: str, variant_name: str) -> str:
 
 
 class VariantScaling(LazyClient):
+    """An Application Auto Scaling client (and a CloudWatch one), each lazily the default."""
+
     service = "application-autoscaling"
+
+    def __init__(self, client: Any | None = None, cloudwatch: Any | None = None) -> None:
+        super().__init__(client)
+        self._cloudwatch = cloudwatch
+
+    @property
+    def cloudwatch(self) -> Any:
+        return self._cloudwatch or default_client("cloudwatch")
 
     def register(self, resource: str, min_capacity: int, max_capacity: int) -> None:
         with throttling_as(f"RegisterScalableTarget {resource}"):
@@ -69,3 +82,23 @@ class VariantScaling(LazyClient):
                 return False
             raise
         return True
+
+    def apply(self, plan: Mapping[str, Any]) -> dict[str, Any]:
+        """Register an asynchronous variant's target and policies
+        (``modes.asynchronous.scaling_plan``); the step policy is the alarm's action."""
+        with throttling_as(f"RegisterScalableTarget {plan['target']['ResourceId']}"):
+            self.client.register_scalable_target(**plan["target"])
+            self.client.put_scaling_policy(**plan["backlog_policy"])
+            step = self.client.put_scaling_policy(**plan["from_zero_policy"])
+            self.cloudwatch.put_metric_alarm(
+                **plan["from_zero_alarm"], AlarmActions=[step["PolicyARN"]]
+            )
+        return {
+            "resource_id": plan["target"]["ResourceId"],
+            "min_capacity": plan["target"]["MinCapacity"],
+            "max_capacity": plan["target"]["MaxCapacity"],
+            "policies": [
+                plan["backlog_policy"]["PolicyName"],
+                plan["from_zero_policy"]["PolicyName"],
+            ],
+        }

@@ -23,6 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from model_rollout.adapters.aws import LazyClient, error_code, throttling_as
+from model_rollout.adapters.dynamodb import from_item, to_item
 from model_rollout.config import settings
 
 ENDPOINT_PREFIX = "endpoint#"
@@ -79,28 +80,25 @@ class Waiters(LazyClient):
     ) -> Waiter:
         """Park a task token under ``key`` (replacing a stale one) for ``ttl`` seconds."""
         expires_at = int(self._clock()) + int(ttl)
-        item: dict[str, Any] = {
-            "waiter_key": {"S": key},
-            "task_token": {"S": task_token},
-            "deployment_id": {"S": deployment_id},
-            "expires_at": {"N": str(expires_at)},
-            "parked_at": {"N": str(int(self._clock()))},
+        fields: dict[str, Any] = {
+            "waiter_key": key,
+            "task_token": task_token,
+            "deployment_id": deployment_id,
+            "expires_at": expires_at,
+            "parked_at": int(self._clock()),
         }
         if expect is not None:
-            item["expect"] = {"S": json.dumps(expect, sort_keys=True)}
+            fields["expect"] = json.dumps(expect, sort_keys=True)
         with throttling_as(f"PutItem {key}"):
-            self.client.put_item(TableName=self.table, Item=item)
+            self.client.put_item(TableName=self.table, Item=to_item(fields))
             self.client.update_item(
                 TableName=self.table,
                 Key={"waiter_key": {"S": deployment_key(deployment_id)}},
                 UpdateExpression="ADD waiter_keys :k SET deployment_id = :d, "
                 "expires_at = :e, task_token = :t",
-                ExpressionAttributeValues={
-                    ":k": {"SS": [key]},
-                    ":d": {"S": deployment_id},
-                    ":e": {"N": str(expires_at)},
-                    ":t": {"S": task_token},
-                },
+                ExpressionAttributeValues=to_item(
+                    {":k": {key}, ":d": deployment_id, ":e": expires_at, ":t": task_token}
+                ),
             )
         return Waiter(key, task_token, deployment_id, expect, expires_at)
 
@@ -110,15 +108,15 @@ class Waiters(LazyClient):
             response = self.client.get_item(
                 TableName=self.table, Key={"waiter_key": {"S": key}}, ConsistentRead=True
             )
-        item = response.get("Item")
+        item = from_item(response.get("Item") or {})
         if not item or "task_token" not in item or key.startswith(DEPLOYMENT_PREFIX):
             return None
         waiter = Waiter(
             key=key,
-            task_token=item["task_token"]["S"],
-            deployment_id=item.get("deployment_id", {}).get("S", ""),
-            expect=json.loads(item["expect"]["S"]) if "expect" in item else None,
-            expires_at=int(item.get("expires_at", {}).get("N", "0")),
+            task_token=item["task_token"],
+            deployment_id=item.get("deployment_id", ""),
+            expect=json.loads(item["expect"]) if "expect" in item else None,
+            expires_at=int(item.get("expires_at", 0)),
         )
         if waiter.expires_at and waiter.expires_at < self._clock():
             return None  # TTL deletion is lazy; an expired waiter waits for nothing
@@ -139,7 +137,8 @@ class Waiters(LazyClient):
                 Key={"waiter_key": {"S": deployment_key(deployment_id)}},
                 ConsistentRead=True,
             )
-        return sorted(response.get("Item", {}).get("waiter_keys", {}).get("SS", []))
+        keys: list[str] = from_item(response.get("Item") or {}).get("waiter_keys", [])
+        return keys  # a string set comes back sorted
 
     def find_for_deployment(self, deployment_id: str, *, prefix: str = "") -> list[Waiter]:
         """The deployment's live waiters (e.g. the bake's, for an operator's promote/abort)."""

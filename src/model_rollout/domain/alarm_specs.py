@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model_rollout.domain.deployment import Deployment
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_ENDPOINT_NAME
 from model_rollout.domain.policy import AlarmPolicy
 from model_rollout.errors import DeploymentFailed
 
@@ -26,8 +27,6 @@ NAMESPACE = "AWS/SageMaker"
 ERROR_RATE = "error-rate"
 P99_LATENCY = "p99-latency"
 MAX_ALARM_NAME = 255
-DEPLOYMENT_ID_TAG = "rollout:deployment-id"
-ENDPOINT_NAME_TAG = "rollout:endpoint-name"
 ERROR_RATE_LABEL = "error rate"
 MICROSECOND_METRICS = frozenset({"ModelLatency", "OverheadLatency"})
 
@@ -86,8 +85,8 @@ def alarm_specs(deployment: Deployment, resource_prefix: str) -> list[dict[str, 
         "ComparisonOperator": "GreaterThanThreshold",
         "TreatMissingData": policy.treat_missing_data,
         "Tags": [
-            {"Key": DEPLOYMENT_ID_TAG, "Value": deployment.deployment_id},
-            {"Key": ENDPOINT_NAME_TAG, "Value": endpoint},
+            {"Key": TAG_DEPLOYMENT_ID, "Value": deployment.deployment_id},
+            {"Key": TAG_ENDPOINT_NAME, "Value": endpoint},
         ],
     }
 

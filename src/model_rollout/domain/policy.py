@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from itertools import pairwise
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from model_rollout.domain.model import Strict
 from model_rollout.errors import InvalidPolicy
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class StrictModel(Strict):
+    """A part of a policy: strict, and frozen."""
+
+    model_config = ConfigDict(frozen=True)
 
 
 # below this, a share of traffic is the same as the next one (linear plans)
@@ -636,6 +639,17 @@ class Policy(StrictModel):
                 "backlog: 'async_inference')"
             )
         return self
+
+
+def default_policy(endpoint_name: str, **fields: Any) -> dict[str, Any]:
+    """The policy document (the JSON a group's SSM parameter holds) of an endpoint: every
+    default of ``Policy``, with ``fields`` in their place (a nested dict fills the rest of
+    its part with defaults too). Validated: a misspelt field fails here, where it is written.
+    """
+    document: dict[str, Any] = Policy.model_validate(
+        {"endpoint_name": endpoint_name, **fields}
+    ).model_dump(mode="json")
+    return document
 
 
 def _describe(error: ValidationError) -> str:

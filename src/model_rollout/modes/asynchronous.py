@@ -24,8 +24,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime, AsyncScaling
+from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime
+from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.domain.deployment import Deployment
+from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import AsyncInferencePolicy, Policy
 from model_rollout.errors import AsyncRequestRefused
 from model_rollout.inference_config import InferenceSettings, inference_settings
@@ -33,10 +35,6 @@ from model_rollout.inference_config import InferenceSettings, inference_settings
 MAX_INPUT_BYTES = 1024**3  # SageMaker's limit on an asynchronous request's payload
 RECORD_TTL_SECONDS = 30 * 86_400
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- endpoint configuration --------------------------------------------------------------
@@ -135,14 +133,14 @@ def scaling_plan(policy: Policy, endpoint_name: str, variant_name: str) -> dict[
 # --- submit --------------------------------------------------------------------------------
 
 
-class AsyncInput(_Strict):
+class AsyncInput(Strict):
     s3_uri: str = Field(pattern=r"^s3://[^/]+/.+")
     content_type: str = "text/csv"
     accept: str | None = None
     request_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-class SubmitRequest(_Strict):
+class SubmitRequest(Strict):
     endpoint_name: str = Field(min_length=1)
     inputs: list[AsyncInput] = Field(min_length=1, max_length=100)
 
@@ -285,7 +283,7 @@ def record_results(event: SnsEvent, *, requests: AsyncRequests) -> list[AsyncRec
     return recorded
 
 
-class StatusRequest(_Strict):
+class StatusRequest(Strict):
     request_id: str = Field(min_length=1)
 
 
@@ -299,7 +297,9 @@ def status(request: StatusRequest, *, requests: AsyncRequests) -> dict[str, Any]
 # --- autoscaling, once promoted ------------------------------------------------------------
 
 
-def register_async_scaling(deployment: Deployment, scaling: AsyncScaling) -> dict[str, Any] | None:
+def register_async_scaling(
+    deployment: Deployment, scaling: VariantScaling
+) -> dict[str, Any] | None:
     """Backlog autoscaling of the promoted variant of an asynchronous endpoint (``None`` for
     a real-time one). Called by Finalize, while the endpoint's lock is still held."""
     if deployment.policy.mode != "async" or deployment.release is None:

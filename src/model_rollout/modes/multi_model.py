@@ -45,7 +45,7 @@ from model_rollout.domain.policy import MultiModelPolicy, Policy
 from model_rollout.domain.release import release_names
 from model_rollout.errors import DeploymentFailed, EndpointConflict, SmokeTestFailed
 
-POINTER_TAG_PREFIX = "rollout:mme-target:"
+POINTER_TAG_PREFIX = f"{TAG_PREFIX}mme-target:"
 # the record field where a version deployment keeps the endpoint tags its pointer move replaces
 PREVIOUS_TAGS_FIELD = "previous_endpoint_tags"
 ARTIFACT_FOLDER = "multi-model"

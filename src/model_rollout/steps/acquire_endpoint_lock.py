@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.locks import LockTable
 from model_rollout.domain.deployment import Approval
+from model_rollout.domain.model import Strict
 from model_rollout.workflow.locks import (
     QUEUE_TTL_MARGIN,
     Acquired,
@@ -18,10 +19,8 @@ from model_rollout.workflow.locks import (
 )
 
 
-class AcquireRequest(BaseModel):
+class AcquireRequest(Strict):
     """The Payload of ``AcquireEndpointLock`` (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str = Field(min_length=1)

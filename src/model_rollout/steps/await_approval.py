@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.domain.model import Strict
 from model_rollout.steps.watch import WatchRequest, watch
 from model_rollout.workflow.decisions import APPROVAL_PREFIX, approval_key
 from model_rollout.workflow.waits import WAITER_TTL_MARGIN
 
 
-class ApprovalRequest(BaseModel):
+class ApprovalRequest(Strict):
     """The Payload of the ``AwaitApproval`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters, endpoint_key
 from model_rollout.domain.deployment import Expectation
+from model_rollout.domain.model import Strict
 from model_rollout.workflow.waits import WAITER_TTL_MARGIN, Release, release_waiter
 
 
-class AwaitRequest(BaseModel):
+class AwaitRequest(Strict):
     """The Payload of an ``Await*`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

@@ -16,11 +16,9 @@ from model_rollout.domain.alarm_specs import created_alarm_names
 from model_rollout.domain.deployment import Deployment, Outcome, StepFailure
 from model_rollout.domain.expectation import describe_state
 from model_rollout.domain.experiments import verdict_outcome
+from model_rollout.domain.lineage import TAG_ENDPOINT_NAME as ENDPOINT_NAME_TAG
+from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN as PACKAGE_ARN_TAG
 from model_rollout.reporting.reports import ReportPublisher, account_for
-
-DEPLOYMENT_ID_TAG = "rollout:deployment-id"
-ENDPOINT_NAME_TAG = "rollout:endpoint-name"
-PACKAGE_ARN_TAG = "rollout:model-package-arn"
 
 
 class LockReleaser(Protocol):

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.workflow.transforms import TRANSFORM_PREFIX, TransformPlan, _Strict
+from model_rollout.domain.model import Strict
+from model_rollout.workflow.transforms import TRANSFORM_PREFIX, TransformPlan
 
 
 class FinishTransformInput(BaseModel):
@@ -22,7 +23,7 @@ class FinishTransformInput(BaseModel):
     failure: dict[str, Any] | None = None
 
 
-class BatchOutcome(_Strict):
+class BatchOutcome(Strict):
     """The execution's output (``$.outcome``)."""
 
     status: Literal["Completed", "Failed"]

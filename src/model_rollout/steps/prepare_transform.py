@@ -9,6 +9,7 @@ from pydantic import Field
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
 from model_rollout.domain.lineage import METADATA_TAGS, lineage_tags, sanitize_tag_value
+from model_rollout.domain.model import Strict
 from model_rollout.errors import InvalidBatchRequest, ModelPackageNotFound
 from model_rollout.inference_config import InferenceSettings, inference_settings
 from model_rollout.workflow.transforms import (
@@ -16,7 +17,6 @@ from model_rollout.workflow.transforms import (
     TAG_BATCH_INPUT,
     TAG_PURPOSE,
     TransformPlan,
-    _Strict,
     parse_batch_input,
     transform_names,
     validation_filter,
@@ -122,7 +122,7 @@ def prepare_transform(
     )
 
 
-class PrepareTransformInput(_Strict):
+class PrepareTransformInput(Strict):
     """PrepareTransform's Parameters: the execution's input and name."""
 
     input: Any = None

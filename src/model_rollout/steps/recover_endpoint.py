@@ -17,16 +17,16 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from model_rollout.adapters.alarms import Alarms
-from model_rollout.adapters.endpoints import DEPLOYMENT_ID_TAG, Endpoints
+from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.alarm_specs import ERROR_RATE, P99_LATENCY, alarm_name
 from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation, ServingState
 from model_rollout.domain.expectation import IN_PROGRESS, describe_state, normalize_status
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN
 from model_rollout.errors import EndpointNotReady
 from model_rollout.modes import multi_model
 from model_rollout.workflow.endpoint_changes import restore_lineage_tags
 
-PACKAGE_ARN_TAG = "rollout:model-package-arn"
 ABORTED = "ABORTED"
 FINAL = frozenset(
     {
@@ -69,7 +69,7 @@ def config_serving_state(config_name: str, *, endpoints: Endpoints) -> ServingSt
     tags = endpoints.config_tags(config_name) or {}
     return ServingState(
         endpoint_config_name=config_name,
-        model_package_arn=tags.get(PACKAGE_ARN_TAG),
+        model_package_arn=tags.get(TAG_MODEL_PACKAGE_ARN),
         variants=[
             VariantRef(
                 variant_name=str(v.get("VariantName")),
@@ -99,7 +99,7 @@ def _recover_pointer(
     ``rollout:*`` tags become those its record kept (model_rollout.modes.multi_model)."""
     name = deployment.endpoint_name
     arn = str(described["EndpointArn"])
-    owner = endpoints.list_tags(arn).get(DEPLOYMENT_ID_TAG)
+    owner = endpoints.list_tags(arn).get(TAG_DEPLOYMENT_ID)
     if not owner or owner == deployment.deployment_id:
         return None
     record = records.get(owner)
@@ -156,7 +156,7 @@ def recover_endpoint(
                 "starts once it is InService"
             )
         config = str(described.get("EndpointConfigName", ""))
-        owner = (endpoints.config_tags(config) or {}).get(DEPLOYMENT_ID_TAG)
+        owner = (endpoints.config_tags(config) or {}).get(TAG_DEPLOYMENT_ID)
         record = records.get(owner) if owner and owner != deployment.deployment_id else None
         target = (record or {}).get("previous_endpoint_config")
         if (

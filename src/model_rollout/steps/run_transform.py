@@ -7,15 +7,15 @@ from pydantic import Field
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.domain.model import Strict
 from model_rollout.workflow.transforms import (
     TransformPlan,
-    _Strict,
     release_transform,
     transform_key,
 )
 
 
-class StartTransformRequest(_Strict):
+class StartTransformRequest(Strict):
     """The Payload of RunTransform (lambda:invoke.waitForTaskToken)."""
 
     task_token: str = Field(min_length=1)

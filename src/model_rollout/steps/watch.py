@@ -3,7 +3,7 @@ fires or the bake's time is up (the state's timeout)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
@@ -11,15 +11,14 @@ from model_rollout.adapters.waiters import ALARM_PREFIX, Waiters, alarm_key
 from model_rollout.domain.alarm_specs import (
     breach_from_alarm,
 )
+from model_rollout.domain.model import Strict
 from model_rollout.errors import AlarmFired
 from model_rollout.workflow.bake import MAX_BAKE_SECONDS, Watch
 from model_rollout.workflow.waits import WAITER_TTL_MARGIN
 
 
-class WatchRequest(BaseModel):
+class WatchRequest(Strict):
     """The Payload of the ``Watch`` state (lambda:invoke.waitForTaskToken)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task_token: str = Field(min_length=1)
     deployment_id: str

@@ -15,9 +15,8 @@ from model_rollout.domain.expectation import (
     WEIGHT_TOLERANCE,
     normalize_status,
 )
+from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.errors import DeploymentFailed
-
-LINEAGE_PREFIX = "rollout:"
 
 
 def release_of(deployment: Deployment) -> Release:
@@ -73,9 +72,9 @@ def restore_lineage_tags(
     """Make the endpoint's ``rollout:*`` tags those of the config that serves (the previous
     release's, read from its EndpointConfig); returns them."""
     config_tags = endpoints.config_tags(config_name) or {}
-    wanted = {k: v for k, v in config_tags.items() if k.startswith(LINEAGE_PREFIX)}
+    wanted = {k: v for k, v in config_tags.items() if k.startswith(TAG_PREFIX)}
     current = {
-        k: v for k, v in endpoints.list_tags(endpoint_arn).items() if k.startswith(LINEAGE_PREFIX)
+        k: v for k, v in endpoints.list_tags(endpoint_arn).items() if k.startswith(TAG_PREFIX)
     }
     stale = sorted(set(current) - set(wanted))
     endpoints.delete_tags(endpoint_arn, stale)

@@ -30,6 +30,7 @@ from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.lineage import TAG_PREFIX
+from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.release import sanitize_name, short_id
 from model_rollout.errors import InvalidBatchRequest, TransformFailed
@@ -48,14 +49,10 @@ def transform_key(job_name: str) -> str:
     return f"{TRANSFORM_PREFIX}{job_name}"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 ContentType = Literal["text/csv", "application/jsonlines"]
 
 
-class BatchRequest(_Strict):
+class BatchRequest(Strict):
     model_package_arn: str | None = None
     endpoint_name: str | None = None
     input_s3_uri: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
@@ -154,7 +151,7 @@ def parse_batch_input(raw: Any, config: InferenceSettings | None = None) -> Batc
         raise InvalidBatchRequest(f"batch request is invalid: {problems}") from None
 
 
-class TransformPlan(_Strict):
+class TransformPlan(Strict):
     """``$.transform``: what RunTransform creates and FinishTransform cleans up."""
 
     execution_name: str

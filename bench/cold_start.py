@@ -80,9 +80,10 @@ if mode == "handler":  # the services of the adapters in app's namespace, and in
         if id(value) in seen or not kind.__module__.startswith("model_rollout."):
             continue
         seen.add(id(value))
-        found.add(getattr(value, "service", ""))
+        if kind.__module__.startswith("model_rollout.adapters."):
+            found.add(getattr(value, "service", ""))
         for klass in kind.__mro__:
-            if klass.__module__.startswith("model_rollout."):
+            if klass.__module__.startswith("model_rollout.adapters."):
                 source = inspect.getsource(klass)
                 found.update(re.findall(r'default_client\("([\w-]+)"\)', source))
         todo.extend(getattr(value, "__dict__", {}).values())

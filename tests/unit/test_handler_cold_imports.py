@@ -9,7 +9,8 @@ the X-Ray SDK is in its Lambda mode), and what it loaded is checked:
   (``model_rollout.handler.Tracer``);
 - the report writer (reporting), the statistics (domain.stats) and the experiment strategies
   only in the handlers that use them;
-- none of the test-only numerical libraries.
+- none of the test-only numerical libraries;
+- and traces still show the handler and its AWS calls (subsegments sent to the daemon).
 
 ``make bench`` (bench/cold_start.py) has the figures; this keeps the saving from regressing.
 """
@@ -110,3 +111,68 @@ def test_handler_imports_only_what_it_uses(handler: str) -> None:
         if under(module, prefix)
     )
     assert unused == [], f"{handler} imports what it never uses: {unused}"
+
+
+TRACED = r"""
+import json, os, socket, sys
+sys.path[:0] = [sys.argv[1]]
+daemon = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+daemon.bind(("127.0.0.1", 0))
+daemon.settimeout(2)
+os.environ["AWS_XRAY_DAEMON_ADDRESS"] = "127.0.0.1:%d" % daemon.getsockname()[1]
+os.environ["_X_AMZN_TRACE_ID"] = (
+    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+)
+import boto3
+from botocore.stub import Stubber
+from model_rollout.handler import Tracer
+
+tracer = Tracer()
+s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+stubber = Stubber(s3)
+stubber.add_response("list_buckets", {"Buckets": []})
+stubber.activate()
+
+
+@tracer.capture_lambda_handler
+def lambda_handler(event, context):
+    s3.list_buckets()
+
+
+class Context:
+    function_name, aws_request_id = "step", "request"
+
+
+lambda_handler({}, Context())
+sent = []
+try:
+    while True:
+        header, document = daemon.recv(65536).decode().split("\n", 1)
+        sent.append([json.loads(document).get("name"), json.loads(document).get("namespace")])
+except socket.timeout:
+    pass
+print(json.dumps(sent))
+"""
+
+
+def test_traces_show_the_handler_and_its_aws_calls(tmp_path: Path) -> None:
+    """Tracing as on Lambda: the handler's subsegment and one per AWS call reach the daemon."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env = {
+        **keep,
+        "LAMBDA_TASK_ROOT": str(tmp_path),
+        "AWS_LAMBDA_FUNCTION_NAME": "step",
+        "POWERTOOLS_SERVICE_NAME": "model-rollout",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", TRACED, str(ROOT / "src")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    sent = json.loads(result.stdout.strip().splitlines()[-1])
+    assert ["## lambda_handler", "local"] in sent
+    assert ["s3", "aws"] in sent

@@ -37,6 +37,9 @@ console = Console(stderr=True)
 def table(figures: dict[str, Any]) -> str:
     rows = ["| figure | value |", "| --- | --- |"]
     for key, value in figures.items():
+        if key == cold_start.PER_HANDLER:  # one row per handler: import, floor, difference
+            rows.extend(f"| {key}.{name} | {cold_start.shown(v)} |" for name, v in value.items())
+            continue
         shown = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
         rows.append(f"| {key} | {shown} |")
     return "\n".join(rows)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.locks import LockTable
 from model_rollout.adapters.tasks import TaskTokens
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.steps.acquire_endpoint_lock import AcquireRequest, acquire
 
 logger = Logger()

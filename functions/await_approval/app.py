@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.steps.await_approval import ApprovalRequest, await_approval
 
 logger = Logger()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.captures import CaptureStore
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
 from model_rollout.domain.deployment import Deployment
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.strategies.shadow import compare_shadow
 
 logger = Logger()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,7 +15,7 @@ from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.variant_scaling import VariantScaling
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.steps.create_alarms import create_alarms_and_scaling
 
 logger = Logger()

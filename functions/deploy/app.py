@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,7 +15,7 @@ from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.domain.deployment import Deployment
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.steps.deploy import deploy
 
 logger = Logger()

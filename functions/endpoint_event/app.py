@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,7 +16,7 @@ from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.service_events import EndpointStateChange
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.workflow.waits import on_endpoint_state_change
 
 logger = Logger()

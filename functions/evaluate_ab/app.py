@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.ab_results import ABResults
 from model_rollout.adapters.experiment_metrics import ExperimentMetrics
 from model_rollout.domain.deployment import Deployment
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.strategies.ab import evaluate_ab
 
 logger = Logger()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -18,7 +18,7 @@ from model_rollout.adapters.records import DeploymentRecords
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.modes.asynchronous import register_async_scaling
 from model_rollout.reporting.reports import ReportWriter
 from model_rollout.steps.closing import finalize

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
-from model_rollout.handler import step_handler
+from model_rollout.handler import Tracer, step_handler
 from model_rollout.steps.prepare_transform import PrepareTransformInput, prepare_transform
 
 logger = Logger()

@@ -12,7 +12,6 @@ from model_rollout.errors import ValidationFailed
 from model_rollout.inference_config import inference_settings
 from model_rollout.modes import multi_model
 from model_rollout.modes.asynchronous import async_inference_config
-from model_rollout.strategies.shadow import shadow_data_capture
 
 
 def release_tags(deployment: Deployment) -> dict[str, str]:
@@ -66,6 +65,9 @@ def prepare_release(
     if names.bake_config_name != names.final_config_name:
         releases.create_endpoint_config(names.bake_config_name, plan.bake_variants, tags, mode)
     if plan.shadow_config_name is not None:  # shadow strategy (model_rollout.strategies.shadow)
+        # imported here: the shadow strategy's module brings its statistics and reporting
+        from model_rollout.strategies.shadow import shadow_data_capture
+
         releases.create_endpoint_config(
             plan.shadow_config_name,
             plan.shadow_production,

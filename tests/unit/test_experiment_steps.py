@@ -13,6 +13,7 @@ from tests.helpers.rollout_steps import RELEASE, deployment_document
 
 from model_rollout.adapters.experiment_metrics import OutcomeStats, ServingStats
 from model_rollout.domain.deployment import (
+    ABResult,
     Deployment,
     Outcome,
     ServingState,
@@ -404,7 +405,8 @@ def test_insufficient_data_extends_once_then_keeps_the_incumbent() -> None:
     assert first["verdict"] == "extend" and first["extend_seconds"] == 90
     assert results.items == {}  # nothing kept until the test ends
 
-    again = ab_doc(NOW - 150).model_copy(update={"ab": first})
+    # the state machine puts the first evaluation at $.ab; the next step parses it
+    again = ab_doc(NOW - 150).model_copy(update={"ab": ABResult.model_validate(first)})
     second = evaluate_ab(again, outcomes=few, results=results, clock=lambda: NOW)
     assert second["verdict"] == "insufficient_data" and second["extended"] is True
     assert "min_samples_per_variant 100 not reached within 150s" in second["cause"]

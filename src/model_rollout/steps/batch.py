@@ -32,6 +32,7 @@ from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.domain.deployment import BatchOutcome  # the execution's output ($.outcome)
 from model_rollout.domain.lineage import METADATA_TAGS, TAG_PREFIX, lineage_tags, sanitize_tag_value
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.release import sanitize_name, short_id
@@ -397,23 +398,6 @@ def on_transform_state_change(
 
 
 # --- finishing ---------------------------------------------------------------------------
-
-
-class BatchOutcome(_Strict):
-    """The execution's output (``$.outcome``)."""
-
-    status: Literal["Completed", "Failed"]
-    error: str | None = None
-    cause: str | None = None
-    job_name: str | None = None
-    job_arn: str | None = None
-    model_package_arn: str | None = None
-    endpoint_name: str | None = None
-    input_s3_uri: str | None = None
-    output_s3_uri: str | None = None
-    content_type: str | None = None
-    outputs: list[str] = Field(default_factory=list)
-    model_deleted: bool = False
 
 
 def _failure_cause(failure: dict[str, Any]) -> tuple[str, str]:

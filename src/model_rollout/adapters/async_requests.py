@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from model_rollout.adapters.aws import LazyClient, default_client, error_code, throttling_as
-from model_rollout.inference_config import inference_settings
+from model_rollout.config import async_requests_settings
 
 
 def _attr(value: Any) -> dict[str, Any]:
@@ -38,7 +38,7 @@ class AsyncRequests(LazyClient):
 
     @property
     def table(self) -> str:
-        return self._table_name or inference_settings().async_requests_table
+        return self._table_name or async_requests_settings().async_requests_table
 
     def put_submitted(self, record: Mapping[str, Any], *, ttl_seconds: int) -> None:
         values = {k: v for k, v in record.items() if v is not None and k != "request_id"}

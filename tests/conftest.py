@@ -75,6 +75,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def template_environment(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The variables template.yaml gives the functions, for tests that call steps in this
+    process (model_rollout.config requires them). Tests on the local stack get them from the
+    template itself, per invocation."""
+    if "local_stack" in request.fixturenames:
+        yield
+        return
+    from tests.helpers.moto_env import TEMPLATE_ENVIRONMENT
+
+    from model_rollout.config import settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in TEMPLATE_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        settings.cache_clear()
+        try:
+            yield
+        finally:
+            settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     """The embedded local stack on a free port, ``template.yaml`` deployed."""

@@ -38,14 +38,38 @@ ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "ModelRolloutTest",
     "POWERTOOLS_SERVICE_NAME": "model-rollout",
     "POWERTOOLS_DEV": "0",
+}
+
+# What template.yaml gives the functions (Globals, then the functions' own variables), with
+# the tests' names: model_rollout.config requires every one of them.
+TEMPLATE_ENVIRONMENT = {
     "DEPLOYMENTS_TABLE": DEPLOYMENTS_TABLE,
     "WAITERS_TABLE": "test-waiters",
     "LOCKS_TABLE": "test-locks",
     "POLICY_PARAMETER_PREFIX": POLICY_PREFIX,
     "RESOURCE_PREFIX": RESOURCE_PREFIX,
+    "RETAINED_RELEASES": "3",
     "ENDPOINT_WAIT_SECONDS": "900",
     "SAGEMAKER_EXECUTION_ROLE_ARN": ROLE_ARN,
+    "ENDPOINT_LOCK_POLL_SECONDS": "300",
+    "ENDPOINT_LOCK_LEASE_SECONDS": "172800",
+    "ALLOWED_EVENT_ACCOUNTS": "",
+    "STACK_ACCOUNT_ID": ACCOUNT,
+    "STACK_REGION": REGION,
+    "REPORTS_BUCKET": "",  # no deployment reports unless a test names a bucket
+    "INFERENCE_BUCKET": "model-rollout-inference",
+    "ASYNC_SUCCESS_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:model-rollout-async-success",
+    "ASYNC_ERROR_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:model-rollout-async-error",
+    # PrepareTransformFunction
+    "BATCH_INPUT_PREFIX": "batch/incoming/",
+    "TRANSFORM_WAIT_SECONDS": "86400",
+    # SubmitAsyncFunction, AsyncResultFunction, AsyncStatusFunction
+    "ASYNC_REQUESTS_TABLE": "model-rollout-async-requests",
+    "ASYNC_ALLOWED_BUCKETS": "",
+    # EvaluateABFunction
+    "AB_RESULTS_TABLE": "model-rollout-ab-results",
 }
+ENVIRONMENT.update(TEMPLATE_ENVIRONMENT)
 
 
 def _reset_caches() -> None:

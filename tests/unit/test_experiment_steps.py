@@ -12,7 +12,13 @@ import pytest
 from tests.helpers.rollout_steps import RELEASE, deployment_document
 
 from model_rollout.adapters.experiment_metrics import OutcomeStats, ServingStats
-from model_rollout.domain.deployment import Deployment, Outcome, ServingState, VariantRef
+from model_rollout.domain.deployment import (
+    ABResult,
+    Deployment,
+    Outcome,
+    ServingState,
+    VariantRef,
+)
 from model_rollout.domain.experiments import verdict_outcome
 from model_rollout.domain.policy import ABStrategy, Policy, parse_policy
 from model_rollout.domain.release import plan_release
@@ -401,7 +407,8 @@ def test_insufficient_data_extends_once_then_keeps_the_incumbent() -> None:
     assert first["verdict"] == "extend" and first["extend_seconds"] == 90
     assert results.items == {}  # nothing kept until the test ends
 
-    again = ab_doc(NOW - 150).model_copy(update={"ab": first})
+    # the state machine puts the first evaluation at $.ab; the next step parses it
+    again = ab_doc(NOW - 150).model_copy(update={"ab": ABResult.model_validate(first)})
     second = evaluate_ab(again, outcomes=few, results=results, clock=lambda: NOW)
     assert second["verdict"] == "insufficient_data" and second["extended"] is True
     assert "min_samples_per_variant 100 not reached within 150s" in second["cause"]

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from model_rollout.config import AsyncSubmitSettings, TransformSettings
 from model_rollout.domain.policy import Policy, ValidationDataset
 from model_rollout.errors import AsyncRequestRefused, InvalidBatchRequest, InvalidMetricsReport
-from model_rollout.inference_config import InferenceSettings
 from model_rollout.modes.asynchronous import (
     MAX_INPUT_BYTES,
     AsyncInput,
@@ -20,16 +20,20 @@ from model_rollout.modes.asynchronous import (
 from model_rollout.workflow.fixed_set import parse_joined
 from model_rollout.workflow.transforms import parse_batch_input, validation_filter
 
-CONFIG = InferenceSettings(
+CONFIG = TransformSettings(
     inference_bucket="inf",
     batch_input_prefix="batch/incoming/",
     batch_output_prefix="batch/output/",
     transform_wait_seconds=600,
     transform_instance_type="ml.m5.large",
-    async_requests_table="t",
-    async_success_topic_arn="arn:aws:sns:us-east-1:1:ok",
-    async_error_topic_arn="arn:aws:sns:us-east-1:1:err",
-    async_allowed_buckets=("inf", "shared"),
+    async_success_topic_arn="arn:aws:sns:us-east-1:111122223333:ok",
+    async_error_topic_arn="arn:aws:sns:us-east-1:111122223333:err",
+)
+SUBMIT = AsyncSubmitSettings(
+    inference_bucket="inf",
+    async_success_topic_arn="arn:aws:sns:us-east-1:111122223333:ok",
+    async_error_topic_arn="arn:aws:sns:us-east-1:111122223333:err",
+    allowed_buckets=("shared",),
 )
 
 
@@ -122,7 +126,7 @@ def test_one_refused_input_refuses_the_whole_submission() -> None:
         ],
     )
     with pytest.raises(AsyncRequestRefused) as refused:
-        submit(request, runtime=runtime, requests=requests, config=CONFIG)  # type: ignore[arg-type]
+        submit(request, runtime=runtime, requests=requests, config=SUBMIT)  # type: ignore[arg-type]
     message = str(refused.value)
     assert message.startswith("3 of 4 inputs refused, nothing submitted")
     assert "over the 1 GB" in message and "outside the allowed buckets" in message
@@ -134,12 +138,12 @@ def test_accepted_inputs_are_invoked_and_recorded() -> None:
     runtime = FakeRuntime({"s3://inf/a.csv": 10})
     requests = FakeRequests()
     request = SubmitRequest(endpoint_name="e", inputs=[AsyncInput(s3_uri="s3://inf/a.csv")])
-    records = submit(request, runtime=runtime, requests=requests, config=CONFIG)  # type: ignore[arg-type]
+    records = submit(request, runtime=runtime, requests=requests, config=SUBMIT)  # type: ignore[arg-type]
     assert [r.status for r in records] == ["Submitted"]
     assert requests.items[0]["output_location"].endswith(f"{records[0].request_id}.out")
     runtime.is_async = False
     with pytest.raises(AsyncRequestRefused, match="not an asynchronous endpoint"):
-        submit(request, runtime=runtime, requests=requests, config=CONFIG)  # type: ignore[arg-type]
+        submit(request, runtime=runtime, requests=requests, config=SUBMIT)  # type: ignore[arg-type]
 
 
 def test_async_mode_configures_the_endpoint_and_scaling_to_zero() -> None:

@@ -13,13 +13,11 @@ also top-level attributes (numbers as DynamoDB numbers).
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from model_rollout.adapters.aws import LazyClient, throttling_as
 from model_rollout.adapters.dynamodb import to_attribute
-
-DEFAULT_TABLE = "model-rollout-ab-results"
+from model_rollout.config import ab_results_settings
 
 
 class ABResults(LazyClient):
@@ -33,7 +31,7 @@ class ABResults(LazyClient):
     def table(self) -> str:
         # read at each call: only EvaluateABFunction has AB_RESULTS_TABLE in its environment
         # (and the local stack runs every function in one process)
-        return self._table_name or os.environ.get("AB_RESULTS_TABLE", DEFAULT_TABLE)
+        return self._table_name or ab_results_settings().ab_results_table
 
     def put(self, endpoint_name: str, result_key: str, result: dict[str, Any]) -> None:
         """Write (or, on a retried step, overwrite) one test's result."""

@@ -24,7 +24,7 @@ from model_rollout.adapters.aws import (
 )
 from model_rollout.adapters.dynamodb import from_item, to_item
 from model_rollout.adapters.variant_scaling import VariantScaling
-from model_rollout.inference_config import inference_settings
+from model_rollout.config import async_requests_settings
 
 
 class AsyncRequests(LazyClient):
@@ -36,7 +36,7 @@ class AsyncRequests(LazyClient):
 
     @property
     def table(self) -> str:
-        return self._table_name or inference_settings().async_requests_table
+        return self._table_name or async_requests_settings().async_requests_table
 
     def put_submitted(self, record: Mapping[str, Any], *, ttl_seconds: int) -> None:
         values = {k: v for k, v in record.items() if v is not None and k != "request_id"}

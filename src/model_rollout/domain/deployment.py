@@ -9,15 +9,48 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    computed_field,
+    model_validator,
+)
 
+from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.domain.policy import Policy, Strategy
+
+MULTI_MODEL_POINTER_PREFIX = f"{TAG_PREFIX}mme-target:"
 
 
 class Part(BaseModel):
-    """A part of the document: strict about what it holds."""
+    """A part of the document: strict about what it holds.
+
+    Unknown fields are an error. A derived value is a ``computed_field``: it is in the JSON
+    (the state machine's JSONPaths read some of them), and when the JSON is read back it must
+    equal the value computed from the other fields; it is never stored.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _derived_values_agree(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        given: dict[str, Any] = {}
+        if isinstance(data, dict):
+            derived = cls.model_computed_fields.keys() & data.keys()
+            given = {name: data[name] for name in derived}
+            data = {k: v for k, v in data.items() if k not in derived}
+        model = handler(data)
+        for name, value in given.items():
+            computed = getattr(model, name)
+            as_json = model.model_dump(mode="json", include={name}).get(name)
+            if value != computed and value != as_json:
+                raise ValueError(
+                    f"{name} is derived from the other fields ({as_json!r}), not {value!r}"
+                )
+        return model
 
 
 class VariantRef(Part):
@@ -48,7 +81,7 @@ class Limits(Part):
     endpoint_wait_seconds: int = Field(ge=1)
     # how long AcquireEndpointLock waits before it checks a holder's liveness again
     lock_poll_seconds: int = Field(default=300, ge=1)
-    # the longest the deployment may hold the endpoint's lock (model_rollout.workflow.locks)
+    # the longest the deployment may hold the endpoint's lock (model_rollout.steps.endpoint_lock)
     lock_lease_seconds: int = Field(default=172_800, ge=1)
 
 
@@ -70,7 +103,7 @@ class GateResult(Part):
 
 
 class FixedSetResult(Part):
-    """The gate on the fixed validation set (model_rollout.workflow.fixed_set): the policy's metric
+    """The gate on the fixed validation set (model_rollout.steps.fixed_set): the policy's metric
     computed from batch transforms of the candidate and of the serving model."""
 
     dataset: str
@@ -95,9 +128,18 @@ class MultiModelRelease(Part):
     model_name: str  # the logical model
     artifact_prefix: str  # s3://bucket/prefix/ (the container's ModelDataUrl)
     target_model: str  # <model_name>-v<version>.tar.gz, relative to the prefix
-    artifact_uri: str  # artifact_prefix + target_model
-    pointer_tag: str  # rollout:mme-target:<model_name>
     previous_target: str | None = None  # what the pointer named when the deployment started
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def artifact_uri(self) -> str:
+        return self.artifact_prefix + self.target_model
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pointer_tag(self) -> str:
+        """The endpoint tag naming the version the endpoint serves for the logical model."""
+        return f"{MULTI_MODEL_POINTER_PREFIX}{self.model_name}"
 
 
 class Release(Part):
@@ -146,9 +188,14 @@ class TrafficStep(Part):
     started_at: float  # epoch seconds: when the shift was asked for (the step's window)
     held_seconds: int = 0
     verdict: Literal["watching", "hold", "pass"] = "watching"
-    last: bool
     invocations: int | None = None  # of the new variant in the step, once checked
     min_invocations: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def last(self) -> bool:
+        """The last step (the state machine's Choice reads ``$.step.last``)."""
+        return self.index == self.count - 1
 
 
 class AlarmSet(Part):
@@ -156,21 +203,196 @@ class AlarmSet(Part):
     created_alarm_names: list[str] = Field(default_factory=list)
 
 
-class StepFailure(BaseModel):
-    """What a ``Catch`` puts at its ResultPath."""
-
-    model_config = ConfigDict(extra="allow")
+class StepFailure(Part):
+    """What a ``Catch`` puts at its ResultPath (exactly ``Error`` and ``Cause``), and what the
+    state machine's Pass states put at ``$.failure`` in the same shape."""
 
     Error: str
     Cause: str | None = None
 
 
-class ExperimentEnd(BaseModel):
+class EndpointVariantSummary(Part):
+    variant_name: str
+    current_weight: float | None = None
+    desired_weight: float | None = None
+    instance_count: int | None = None
+
+
+class EndpointSummary(Part):
+    """``$.endpoint``: what DescribeEndpoint showed when an await state was released
+    (``model_rollout.domain.expectation.summarize``)."""
+
+    endpoint_name: str | None = None  # None: the endpoint does not exist
+    endpoint_config_name: str | None = None
+    status: str | None = None
+    variants: list[EndpointVariantSummary] = Field(default_factory=list)
+    failure_reason: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exists(self) -> bool:
+        return self.endpoint_name is not None
+
+
+class OperatorDecision(Part):
+    """What an operator's promote or approve sends to the waiting state (``$.bake`` of a
+    watch, ``$.operator_decision`` of an approval; model_rollout.steps.decisions)."""
+
+    decision: Literal["promote", "approve"]
+    reason: str
+    point: Literal["watch", "approval"]
+
+
+# ``$.bake``: a watch ends by its deadline (the ``States.Timeout`` Catch: Error and Cause) or
+# by an operator's promote; an alarm or an abort fails it instead (``$.failure``)
+BakeEnd = OperatorDecision | StepFailure
+
+
+class LockGrant(Part):
+    """``$.lock``: the endpoint's lock, granted (model_rollout.steps.endpoint_lock)."""
+
+    holder: str
+    acquired_at: str
+    lease_expires_at: int  # epoch seconds
+    replaced: str | None = None  # the stale holder the grant replaced
+
+
+class BatchOutcome(Part):
+    """The batch transform execution's output (its ``$.outcome``; steps.batch)."""
+
+    status: Literal["Completed", "Failed"]
+    error: str | None = None
+    cause: str | None = None
+    job_name: str | None = None
+    job_arn: str | None = None
+    model_package_arn: str | None = None
+    endpoint_name: str | None = None
+    input_s3_uri: str | None = None
+    output_s3_uri: str | None = None
+    content_type: str | None = None
+    outputs: list[str] = Field(default_factory=list)
+    model_deleted: bool = False
+
+
+class FixedSetRun(Part):
+    """One branch of FixedSetTransforms (``$.fixed_set_runs[]``): the batch transform of the
+    candidate or of the serving model on the fixed validation set."""
+
+    role: Literal["candidate", "baseline"]
+    status: Literal["SUCCEEDED", "FAILED", "SKIPPED"]
+    execution_arn: str | None = None  # SUCCEEDED
+    outcome: BatchOutcome | None = None  # SUCCEEDED
+    failure: StepFailure | None = None  # FAILED
+
+
+class ShadowWindow(Part):
+    """``$.shadow`` while the shadow runs: when its window started (the ShadowWindow state)."""
+
+    started_at: str
+
+
+class ShadowCheck(Part):
+    name: str
+    value: float | None
+    threshold: float
+    passed: bool
+
+
+class ShadowResult(Part):
+    """``$.shadow`` once CompareShadow ran (model_rollout.strategies.shadow)."""
+
+    started_at: str
+    ended_at: str
+    cause: str
+    then: str | None  # the follow-up strategy's type
+    pairs: int  # paired requests compared
+    checks: list[ShadowCheck]
+    report_url: str | None
+    summary_url: str | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def verdict(self) -> Literal["accepted", "rejected"]:
+        return "accepted" if all(check.passed for check in self.checks) else "rejected"
+
+
+class ABArm(Part):
+    variant: str
+    count: float
+    mean: float
+    std: float
+    interval: list[float]
+
+
+class ABArms(Part):
+    incumbent: ABArm
+    challenger: ABArm
+
+
+class SampleRatioCheck(Part):
+    observed: list[float]
+    expected_shares: list[float]
+    chi2: float
+    p_value: float
+
+
+class ABTest(Part):
+    name: str
+    statistic: float
+    df: float | None = None  # Welch t only
+
+
+class ABLift(Part):
+    absolute: float
+    absolute_ci: list[float]
+    relative: float | None
+    relative_ci: list[float] | None
+
+
+class ABResult(Part):
+    """``$.ab``: the A/B evaluation (model_rollout.strategies.ab): the statistics, and the
+    verdict or one extension of the test."""
+
+    metric: str
+    namespace: str
+    kind: Literal["conversion", "continuous"]
+    alpha: float
+    weights: dict[str, float]
+    started_at: str
+    ended_at: str
+    result_key: str  # <started_at>#<deployment id>: the key in the A/B results table
+    variants: ABArms
+    srm: SampleRatioCheck | None = None  # None when no unit was counted
+    test: ABTest | None = None  # None with fewer than two units in a variant
+    lift: ABLift | None
+    p_value: float | None
+    elapsed_seconds: float
+    verdict: Literal[
+        "extend",
+        "invalid_srm",
+        "insufficient_data",
+        "challenger_wins",
+        "incumbent_wins",
+        "inconclusive",
+    ]
+    extended: bool
+    extend_seconds: int | None = None  # verdict "extend"
+    cause: str
+    # a verdict (not an extension) is kept in the results table with these
+    deployment_id: str | None = None
+    challenger_package_arn: str | None = None
+    incumbent_package_arn: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def srm_p_value(self) -> float | None:
+        return self.srm.p_value if self.srm is not None else None
+
+
+class ExperimentEnd(Part):
     """How an experiment that keeps the serving model ended: a verdict, not a failure. The
     state machine puts it at ``$.experiment_end`` (RejectShadow, EndShadow, KeepIncumbent) and
     restores the serving model on a path of its own (``model_rollout.domain.experiments``)."""
-
-    model_config = ConfigDict(extra="allow")
 
     status: Literal["SHADOW_REJECTED", "SHADOW_COMPLETED", "INCUMBENT_KEPT"]
     cause: str | None = None
@@ -194,10 +416,9 @@ class Outcome(Part):
     duration_seconds: float | None = None
 
 
-class Deployment(BaseModel):
-    """The whole document; parts are present once their step has run."""
-
-    model_config = ConfigDict(extra="allow")
+class Deployment(Part):
+    """The whole document; parts are present once their step has run. Every ResultPath of
+    the deploy-model state machine is a field here (tests/unit/test_document_paths.py)."""
 
     deployment_id: str
     execution_arn: str
@@ -211,24 +432,28 @@ class Deployment(BaseModel):
     approval: Approval
     previous: ServingState | None = None
 
+    lock: LockGrant | None = None
+    recovery: EndpointChange | None = None
+    # the FixedSetTransforms runs (candidate, baseline) read by Validate
+    fixed_set_runs: list[FixedSetRun] | None = None
     validation: ValidationResult | None = None
     release: Release | None = None
     rollout: EndpointChange | None = None
+    # the last await state's view of the endpoint
+    endpoint: EndpointSummary | None = None
     alarms: AlarmSet | None = None
+    bake: BakeEnd | None = None
+    step: TrafficStep | None = None
+    operator_decision: OperatorDecision | None = None
+    approval_timeout: StepFailure | None = None
+    # the shadow's window, then its comparison (CompareShadow)
+    shadow: ShadowResult | ShadowWindow | None = None
+    # the A/B evaluation (EvaluateAB)
+    ab: ABResult | None = None
     promotion: EndpointChange | None = None
     rollback: EndpointChange | None = None
     restore: EndpointChange | None = None
     failure: StepFailure | None = None  # failures only (what a Catch caught)
     experiment_end: ExperimentEnd | None = None
     rollback_failure: StepFailure | None = None
-    endpoint: dict[str, Any] | None = None
-    bake: dict[str, Any] | None = None
-    # the FixedSetTransforms runs (candidate, baseline) read by Validate
-    fixed_set_runs: list[dict[str, Any]] | None = None
-    step: TrafficStep | None = None
-    operator_decision: dict[str, Any] | None = None
-    # the shadow comparison (CompareShadow) and the A/B evaluation (EvaluateAB)
-    shadow: dict[str, Any] | None = None
-    ab: dict[str, Any] | None = None
-    # autoscaling registrations of the new and the previous variant (steps.variant_scaling)
-    scaling: dict[str, Any] | None = None
+    outcome: Outcome | None = None

@@ -26,11 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from model_rollout.adapters.async_requests import AsyncRequests, AsyncRuntime
 from model_rollout.adapters.variant_scaling import VariantScaling
+from model_rollout.config import (
+    AsyncSubmitSettings,
+    InferenceSettings,
+    async_submit_settings,
+    inference_settings,
+)
 from model_rollout.domain.deployment import Deployment
 from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import AsyncInferencePolicy, Policy
 from model_rollout.errors import AsyncRequestRefused
-from model_rollout.inference_config import InferenceSettings, inference_settings
 
 MAX_INPUT_BYTES = 1024**3  # SageMaker's limit on an asynchronous request's payload
 RECORD_TTL_SECONDS = 30 * 86_400
@@ -172,9 +177,9 @@ def submit(
     *,
     runtime: AsyncRuntime,
     requests: AsyncRequests,
-    config: InferenceSettings | None = None,
+    config: AsyncSubmitSettings | None = None,
 ) -> list[AsyncRecord]:
-    config = config or inference_settings()
+    config = config or async_submit_settings()
     allowed = config.async_allowed_buckets
     refusals = []
     for item in request.inputs:

@@ -32,6 +32,7 @@ from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import Answer
 from model_rollout.adapters.releases import Releases
 from model_rollout.domain.deployment import (
+    MULTI_MODEL_POINTER_PREFIX,
     Deployment,
     EndpointChange,
     Expectation,
@@ -45,7 +46,7 @@ from model_rollout.domain.policy import MultiModelPolicy, Policy
 from model_rollout.domain.release import release_names
 from model_rollout.errors import DeploymentFailed, EndpointConflict, SmokeTestFailed
 
-POINTER_TAG_PREFIX = f"{TAG_PREFIX}mme-target:"
+POINTER_TAG_PREFIX = MULTI_MODEL_POINTER_PREFIX
 # the record field where a version deployment keeps the endpoint tags its pointer move replaces
 PREVIOUS_TAGS_FIELD = "previous_endpoint_tags"
 ARTIFACT_FOLDER = "multi-model"
@@ -136,8 +137,6 @@ def prepare_release(
         model_name=spec.model_name,
         artifact_prefix=prefix,
         target_model=target,
-        artifact_uri=prefix + target,
-        pointer_tag=pointer,
         previous_target=previous.endpoint_tags.get(pointer) if previous else None,
     )
     if previous is None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from model_rollout.adapters.releases import Releases
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.domain.model import Strict
+from model_rollout.domain.deployment import BatchOutcome  # the execution's output ($.outcome)
 from model_rollout.workflow.transforms import TRANSFORM_PREFIX, TransformPlan
 
 
@@ -21,23 +21,6 @@ class FinishTransformInput(BaseModel):
 
     transform: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None
-
-
-class BatchOutcome(Strict):
-    """The execution's output (``$.outcome``)."""
-
-    status: Literal["Completed", "Failed"]
-    error: str | None = None
-    cause: str | None = None
-    job_name: str | None = None
-    job_arn: str | None = None
-    model_package_arn: str | None = None
-    endpoint_name: str | None = None
-    input_s3_uri: str | None = None
-    output_s3_uri: str | None = None
-    content_type: str | None = None
-    outputs: list[str] = Field(default_factory=list)
-    model_deleted: bool = False
 
 
 def _failure_cause(failure: dict[str, Any]) -> tuple[str, str]:

@@ -79,6 +79,5 @@ def next_step(
         bake_seconds=seconds,
         watch_seconds=seconds,
         started_at=clock(),
-        last=index == len(plan) - 1,
         min_invocations=int(getattr(deployment.strategy, "min_invocations", 0)),
     )

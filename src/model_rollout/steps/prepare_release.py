@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from model_rollout.adapters.multi_model import ModelArtifacts
 from model_rollout.adapters.releases import Releases
-from model_rollout.config import settings
+from model_rollout.config import inference_settings, settings
 from model_rollout.domain.deployment import Deployment, Release
 from model_rollout.domain.lineage import lineage_tags
 from model_rollout.domain.release import plan_release
 from model_rollout.errors import ValidationFailed
-from model_rollout.inference_config import inference_settings
 from model_rollout.modes import multi_model
 from model_rollout.modes.asynchronous import async_inference_config
 

@@ -8,10 +8,10 @@ from pydantic import Field
 
 from model_rollout.adapters.registry import ModelRegistry
 from model_rollout.adapters.releases import Releases
+from model_rollout.config import TransformSettings, transform_settings
 from model_rollout.domain.lineage import METADATA_TAGS, lineage_tags, sanitize_tag_value
 from model_rollout.domain.model import Strict
 from model_rollout.errors import InvalidBatchRequest, ModelPackageNotFound
-from model_rollout.inference_config import InferenceSettings, inference_settings
 from model_rollout.workflow.transforms import (
     TAG_BATCH_EXECUTION,
     TAG_BATCH_INPUT,
@@ -29,10 +29,10 @@ def prepare_transform(
     *,
     releases: Releases,
     registry: ModelRegistry,
-    config: InferenceSettings | None = None,
+    config: TransformSettings | None = None,
 ) -> TransformPlan:
     """Resolve the model package, create the temporary Model, plan the job."""
-    config = config or inference_settings()
+    config = config or transform_settings()
     request = parse_batch_input(raw, config)
     package_arn = request.model_package_arn
     if package_arn is None:

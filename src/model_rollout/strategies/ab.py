@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from model_rollout.adapters.experiment_metrics import OutcomeStats
-from model_rollout.domain.deployment import Deployment
+from model_rollout.domain.deployment import ABResult, Deployment
 from model_rollout.domain.policy import ABStrategy
 from model_rollout.domain.stats import (
     chisquare_gof,
@@ -282,7 +282,7 @@ def evaluate_ab(
         "challenger", release.variant_name, read(release.variant_name), metric.kind, strategy.alpha
     )
     verdict, out = analyse(strategy, incumbent, challenger)
-    already_extended = bool((deployment.ab or {}).get("extended"))
+    already_extended = deployment.ab is not None and deployment.ab.extended
     limit = strategy.max_duration_seconds or 2 * strategy.duration_seconds
     elapsed = now - start
     out["elapsed_seconds"] = round(elapsed, 3)
@@ -304,7 +304,7 @@ def evaluate_ab(
         and limit - elapsed >= 1.0
     ):
         extend = int(limit - elapsed)
-        return {
+        extension = {
             **common,
             "verdict": "extend",
             "extended": True,
@@ -316,6 +316,7 @@ def evaluate_ab(
                 f"(max_duration_seconds {limit})"
             ),
         }
+        return ABResult.model_validate(extension).model_dump(mode="json")
     result = {
         **common,
         "verdict": verdict,
@@ -327,6 +328,7 @@ def evaluate_ab(
         if deployment.previous
         else None,
     }
+    result = ABResult.model_validate(result).model_dump(mode="json")  # what $.ab holds
     results.put(name, result["result_key"], result)
     return result
 

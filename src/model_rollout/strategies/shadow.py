@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 from model_rollout.adapters.experiment_metrics import ServingStats
 from model_rollout.config import settings
-from model_rollout.domain.deployment import Deployment
+from model_rollout.domain.deployment import Deployment, ShadowCheck, ShadowResult
 from model_rollout.domain.policy import ShadowComparison, ShadowStrategy, Strategy
 from model_rollout.domain.stats import ks_2samp, psi
 from model_rollout.errors import DeploymentFailed, InvalidPolicy
@@ -343,9 +343,8 @@ def _strategy(deployment: Deployment) -> ShadowStrategy:
 
 
 def _window_start(deployment: Deployment, strategy: ShadowStrategy, now: float) -> float:
-    started = (deployment.shadow or {}).get("started_at")
-    if started:
-        return epoch(started)
+    if deployment.shadow is not None:
+        return epoch(deployment.shadow.started_at)
     return now - strategy.duration_seconds
 
 
@@ -429,17 +428,18 @@ def compare_shadow(
     if bucket:
         reports.put(bucket, f"{key}.json", json.dumps(report, indent=2), "application/json")
         reports.put(bucket, f"{key}.md", markdown_summary(report), "text/markdown")
-    return {
-        "started_at": iso(start),
-        "ended_at": iso(now),
-        "verdict": verdict,
-        "cause": cause,
-        "then": follow_up,
-        "pairs": counts["paired_requests"],
-        "checks": [
-            {k: v for k, v in asdict(c).items() if k in ("name", "value", "threshold", "passed")}
+    result = ShadowResult(
+        started_at=str(iso(start)),
+        ended_at=str(iso(now)),
+        cause=cause,
+        then=follow_up,
+        pairs=counts["paired_requests"],
+        checks=[
+            ShadowCheck(name=c.name, value=c.value, threshold=c.threshold, passed=c.passed)
             for c in checks
         ],
-        "report_url": json_url,
-        "summary_url": md_url,
-    }
+        report_url=json_url,
+        summary_url=md_url,
+    )
+    assert result.verdict == verdict
+    return result.model_dump(mode="json")

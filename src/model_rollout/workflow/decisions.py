@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import ALARM_PREFIX, Waiter, Waiters
+from model_rollout.domain.deployment import OperatorDecision
 from model_rollout.errors import Aborted, NoDecisionPending
 
 APPROVAL_PREFIX = "approval#"
@@ -94,9 +95,8 @@ def _release(
     if action == "abort":
         sent = tasks.fail(waiter.task_token, error=Aborted.__name__, cause=reason)
     else:
-        sent = tasks.succeed(
-            waiter.task_token, {"decision": action, "reason": reason, "point": point}
-        )
+        decision = OperatorDecision(decision=action, reason=reason, point=point)
+        sent = tasks.succeed(waiter.task_token, decision.model_dump(mode="json"))
     if not sent:  # the token timed out or was used a moment ago: the state moved on
         raise _nothing(deployment_id, action, f" (the {point} just ended)")
     waiters.remove_for_deployment(deployment_id, prefix=ALARM_PREFIX)

@@ -22,7 +22,7 @@ from typing import Any
 
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.domain import gate
-from model_rollout.domain.deployment import Deployment, FixedSetResult, GateResult
+from model_rollout.domain.deployment import Deployment, FixedSetResult, FixedSetRun, GateResult
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.quality_metrics import MetricError, canonical, compute
 from model_rollout.errors import InvalidMetricsReport, ValidationFailed
@@ -81,13 +81,13 @@ def parse_joined(
     return labels, scores
 
 
-def _run(runs: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
-    return next((r for r in runs if r.get("role") == role), None)
+def _run(runs: list[FixedSetRun], role: str) -> FixedSetRun | None:
+    return next((r for r in runs if r.role == role), None)
 
 
-def _failure(run: dict[str, Any]) -> str:
-    failure = run.get("failure") or {}
-    cause = failure.get("Cause") or failure.get("Error") or "unknown failure"
+def _failure(run: FixedSetRun) -> str:
+    failure = run.failure
+    cause = (failure.Cause or failure.Error) if failure is not None else "unknown failure"
     try:  # startExecution.sync:2 puts the child execution's description in the cause
         child = json.loads(cause)
         if isinstance(child, dict) and (child.get("cause") or child.get("error")):
@@ -98,14 +98,14 @@ def _failure(run: dict[str, Any]) -> str:
 
 
 def _value(
-    run: dict[str, Any], dataset: ValidationDataset, metric: str, transforms: Transforms
+    run: FixedSetRun, dataset: ValidationDataset, metric: str, transforms: Transforms
 ) -> tuple[float, int, str | None]:
-    outcome = run.get("outcome") or {}
-    outputs = outcome.get("outputs") or []
+    outcome = run.outcome
+    outputs = outcome.outputs if outcome is not None else []
     if not outputs:
         raise ValidationFailed(
-            f"the fixed validation set run of the {run.get('role')} wrote no output "
-            f"(job {outcome.get('job_name')})"
+            f"the fixed validation set run of the {run.role} wrote no output "
+            f"(job {outcome.job_name if outcome is not None else None})"
         )
     labels: list[float] = []
     scores: list[float] = []
@@ -117,7 +117,7 @@ def _value(
         value = compute(metric, labels, scores, dataset.threshold)
     except MetricError as error:
         raise InvalidMetricsReport(f"fixed validation set {dataset.s3_uri}: {error}") from None
-    return value, len(labels), outcome.get("job_name")
+    return value, len(labels), outcome.job_name if outcome is not None else None
 
 
 def evaluate(deployment: Deployment, transforms: Transforms) -> FixedSetResult | None:
@@ -132,12 +132,12 @@ def evaluate(deployment: Deployment, transforms: Transforms) -> FixedSetResult |
         raise ValidationFailed(str(error)) from None
     runs = deployment.fixed_set_runs or []
     candidate_run = _run(runs, "candidate")
-    if candidate_run is None or candidate_run.get("status") == "SKIPPED":
+    if candidate_run is None or candidate_run.status == "SKIPPED":
         raise ValidationFailed(
             f"the policy names the fixed validation set {dataset.s3_uri} but the candidate was "
             "not run on it"
         )
-    if candidate_run.get("status") != "SUCCEEDED":
+    if candidate_run.status != "SUCCEEDED":
         raise ValidationFailed(
             f"the candidate {deployment.model_package_arn} could not be run on the fixed "
             f"validation set {dataset.s3_uri}: {_failure(candidate_run)}"
@@ -149,13 +149,13 @@ def evaluate(deployment: Deployment, transforms: Transforms) -> FixedSetResult |
     baseline_report = None
     baseline: float | None = None
     baseline_job = None
-    if baseline_run is not None and baseline_run.get("status") == "FAILED":
+    if baseline_run is not None and baseline_run.status == "FAILED":
         raise ValidationFailed(
             f"the serving model {baseline_arn} could not be run on the fixed validation set "
             f"{dataset.s3_uri}, so the candidate cannot be compared with it: "
             f"{_failure(baseline_run)}"
         )
-    if baseline_run is not None and baseline_run.get("status") == "SUCCEEDED":
+    if baseline_run is not None and baseline_run.status == "SUCCEEDED":
         baseline, _, baseline_job = _value(baseline_run, dataset, metric, transforms)
         baseline_report = {SECTION: {metric: {"value": baseline}}}
 

@@ -29,12 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.transforms import Transforms
 from model_rollout.adapters.waiters import Waiters
+from model_rollout.config import TransformSettings, transform_settings
 from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import ValidationDataset
 from model_rollout.domain.release import sanitize_name, short_id
 from model_rollout.errors import InvalidBatchRequest, TransformFailed
-from model_rollout.inference_config import InferenceSettings, inference_settings
 
 TRANSFORM_PREFIX = "transform#"
 TERMINAL = {"Completed", "Failed", "Stopped"}
@@ -98,7 +98,7 @@ def validation_filter(dataset: ValidationDataset) -> str:
     return f"$[0:{label},{label + 1}:]"
 
 
-def _from_s3_event(event: dict[str, Any], config: InferenceSettings) -> BatchRequest:
+def _from_s3_event(event: dict[str, Any], config: TransformSettings) -> BatchRequest:
     detail = event.get("detail") or {}
     bucket = str((detail.get("bucket") or {}).get("name", ""))
     key = str((detail.get("object") or {}).get("key", ""))
@@ -131,9 +131,9 @@ def _from_s3_event(event: dict[str, Any], config: InferenceSettings) -> BatchReq
     )
 
 
-def parse_batch_input(raw: Any, config: InferenceSettings | None = None) -> BatchRequest:
+def parse_batch_input(raw: Any, config: TransformSettings | None = None) -> BatchRequest:
     """A request, or the S3 event that started the execution; ``InvalidBatchRequest`` else."""
-    config = config or inference_settings()
+    config = config or transform_settings()
     if isinstance(raw, dict) and raw.get("source") == "aws.s3":
         return _from_s3_event(raw, config)
     if isinstance(raw, dict) and raw.get("detail-type") == "Scheduled Event":

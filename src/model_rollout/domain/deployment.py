@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     computed_field,
@@ -19,20 +17,19 @@ from pydantic import (
 )
 
 from model_rollout.domain.lineage import TAG_PREFIX
+from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import Policy, Strategy
 
 MULTI_MODEL_POINTER_PREFIX = f"{TAG_PREFIX}mme-target:"
 
 
-class Part(BaseModel):
+class Part(Strict):
     """A part of the document: strict about what it holds.
 
     Unknown fields are an error. A derived value is a ``computed_field``: it is in the JSON
     (the state machine's JSONPaths read some of them), and when the JSON is read back it must
     equal the value computed from the other fields; it is never stored.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="wrap")
     @classmethod

@@ -64,8 +64,8 @@ lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 	@# the layer as sam build makes it: the model_rollout package alone, under python/
-	rm -rf .aws-sam/layer-check
-	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build RolloutLayer --template template.yaml --build-dir .aws-sam/layer-check >/dev/null
+	rm -rf .aws-sam/layer-check && mkdir -p .aws-sam
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build RolloutLayer --template template.yaml --build-dir .aws-sam/layer-check >.aws-sam/layer-check.log 2>&1 || { cat .aws-sam/layer-check.log; exit 1; }
 	test "$$(ls .aws-sam/layer-check/RolloutLayer/python)" = model_rollout
 	test -f .aws-sam/layer-check/RolloutLayer/python/model_rollout/domain/policy.py
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml --skip-download

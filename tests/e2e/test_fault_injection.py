@@ -144,7 +144,7 @@ KNOWN = {
 #: cases concurrently on one local stack. A case's id ends in ``@<shard>``: under
 #: pytest-xdist a shard's cases go to one worker (``tests/conftest.py``), and the shards run
 #: on different workers' stacks
-SHARD_SIZE = 24
+SHARD_SIZE = 16
 
 
 def shard_of(case: tuple[str, str, str]) -> int:

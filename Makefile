@@ -37,7 +37,7 @@ demo-inference: $(STAMP)
 
 # Parallel test workers, each with a local stack of its own; most of a deployment is waiting,
 # so more workers than cores keep both cores busy.
-TEST_WORKERS ?= 6
+TEST_WORKERS ?= 4
 
 ## Every test: unit, adapters on moto, end-to-end on the local stack, and the linters.
 test: $(STAMP)

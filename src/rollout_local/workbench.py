@@ -287,6 +287,19 @@ class Workbench:
             if not token:
                 return events
 
+    def explain(self, execution: dict[str, Any]) -> str:
+        """One line on how an execution ended: status, error, cause, the last states entered."""
+        arn = execution["executionArn"]
+        described = self.client("stepfunctions").describe_execution(executionArn=arn)
+        states = self.entered_states(arn)
+        parts = [described["status"]]
+        if described.get("error"):
+            parts.append(f"error {described['error']}")
+        if described.get("cause"):
+            parts.append(f"cause {described['cause'][:400]}")
+        parts.append("states " + " > ".join(states[-6:]))
+        return f"{arn.rsplit(':', 1)[-1]}: " + "; ".join(parts)
+
     def entered_states(self, execution_arn: str) -> list[str]:
         return [
             e["stateEnteredEventDetails"]["name"]

@@ -224,6 +224,7 @@ class Outcome:
     record_status: str | None = None
     release_left: list[str] = field(default_factory=list)
     hits: list[int] = field(default_factory=list)
+    explained: str = ""  # status, error, cause and last states, when it did not succeed
     applied: list[int] = field(default_factory=list)
     failure: str | None = None
 
@@ -283,7 +284,7 @@ class DeployModelDriver:
             v1 = scenario.register()
             scenario.bench.approve(v1)
             first = self.executions.ended(v1, self.machine_arn, timeout)
-            assert first["status"] == "SUCCEEDED", f"v1 of {token}: {first['status']}"
+            assert first["status"] == "SUCCEEDED", f"v1 of {token}: {self.bench.explain(first)}"
             scenario.policy(**preset_policy)
             outcome.before = serving(scenario)
             for function, kind, skip, times in arm:
@@ -294,6 +295,8 @@ class DeployModelDriver:
             run = self.executions.ended(v2, self.machine_arn, timeout)
             outcome.status, outcome.error = run["status"], run.get("error")
             outcome.deployment = run["name"]
+            if run["status"] != "SUCCEEDED":
+                outcome.explained = self.bench.explain(run)
             history = self.bench.history(run["executionArn"])
             outcome.path = [
                 e["stateEnteredEventDetails"]["name"]
@@ -405,9 +408,9 @@ class DeployModelDriver:
     def check(self, plan: Plan, outcome: Outcome, base_failed: bool) -> None:
         assert outcome.failure is None, outcome.failure
         assert outcome.hits and all(h >= 1 for h in outcome.hits), (
-            f"the fault never fired: {outcome.hits}"
+            f"the fault never fired: {outcome.hits}; {outcome.explained}"
         )
-        assert outcome.status in {"SUCCEEDED", "FAILED"}, outcome.status
+        assert outcome.status in {"SUCCEEDED", "FAILED"}, outcome.explained
         deployed = (
             outcome.after.get("exists")
             and outcome.after["tags"].get("rollout:model-package-arn") == outcome.package

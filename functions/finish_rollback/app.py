@@ -49,8 +49,16 @@ def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
         reports=reports,
         locks=locks,
     )
-    logger.warning("deployment rolled back", extra={"outcome": outcome.model_dump(mode="json")})
-    name = "RollbacksFailed" if outcome.status == "ROLLBACK_FAILED" else "DeploymentsRolledBack"
+    details = {"outcome": outcome.model_dump(mode="json")}
+    if outcome.status == "ROLLBACK_FAILED":
+        logger.error("rollback failed", extra=details)
+        name = "RollbacksFailed"
+    elif event.experiment_end is not None:  # EndExperiment: a verdict, not a failure
+        logger.info("experiment ended, the serving model kept", extra=details)
+        name = "ExperimentsEnded"
+    else:
+        logger.warning("deployment rolled back", extra=details)
+        name = "DeploymentsRolledBack"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     if outcome.duration_seconds is not None:
         metrics.add_metric(

@@ -28,5 +28,7 @@ endpoints = Endpoints()  # the client is created on first use
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
     change = rollback(event, endpoints=endpoints)
     logger.info("endpoint change requested", extra={"change": change.model_dump(mode="json")})
-    metrics.add_metric(name="Rollbacks", unit=MetricUnit.Count, value=1)
+    # RestoreIncumbent (an experiment's verdict) runs this function too: not a rollback
+    name = "Rollbacks" if event.experiment_end is None else "IncumbentRestores"
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     return change.model_dump(mode="json")

@@ -96,6 +96,24 @@ def test_closing_steps_log_the_deployment_and_publish_outcome_metrics(
     assert len(found["DeploymentDuration"]) == 1 and found["DeploymentDuration"][0] > 0
 
 
+def test_an_experiments_verdict_is_counted_as_an_ended_experiment_not_a_rollback(
+    world: RolloutWorld, capsys: pytest.CaptureFixture[str], step_handler: Any
+) -> None:
+    document = deployment_document(
+        experiment_end={"status": "INCUMBENT_KEPT", "cause": "the A/B test kept the incumbent"}
+    )
+    outcome = step_handler("finish_rollback")(document, CONTEXT)
+    lines = printed(capsys)
+
+    assert outcome["status"] == "INCUMBENT_KEPT"
+    found = metrics(lines)
+    assert found["ExperimentsEnded"] == [1.0]
+    assert "DeploymentsRolledBack" not in found and "RollbacksFailed" not in found
+    messages = [line["message"] for line in logs(lines)]
+    assert "experiment ended, the serving model kept" in messages
+    assert "deployment rolled back" not in messages
+
+
 def test_a_gate_failure_is_counted_with_its_duration(
     world: RolloutWorld, capsys: pytest.CaptureFixture[str], step_handler: Any
 ) -> None:

@@ -26,7 +26,6 @@ APPROVAL_PREFIX = "approval#"
 BY_ENDPOINT_INDEX = "by-endpoint"
 
 RUNNING = "RUNNING"
-FINAL_STATUSES = frozenset({"PROMOTED", "ROLLED_BACK", "ROLLBACK_FAILED", "FAILED"})
 
 
 def utc_now() -> str:

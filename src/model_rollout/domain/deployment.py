@@ -7,7 +7,7 @@ return only their part.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     Field,
@@ -411,6 +411,11 @@ class Outcome(Part):
     # where the deployment report was written, and approval-to-end seconds (reporting.reports)
     report_url: str | None = None
     duration_seconds: float | None = None
+
+
+ABORTED = "ABORTED"  # RecoverEndpoint: a deployment that died on the endpoint, undone
+# a deployment record with one of these statuses is final: no step changes it again
+FINAL_RECORD_STATUSES = frozenset(get_args(Outcome.model_fields["status"].annotation)) | {ABORTED}
 
 
 class Deployment(Part):

@@ -19,26 +19,13 @@ from model_rollout.domain.experiments import verdict_outcome
 from model_rollout.domain.lineage import TAG_ENDPOINT_NAME as ENDPOINT_NAME_TAG
 from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN as PACKAGE_ARN_TAG
 from model_rollout.reporting.reports import ReportPublisher, account_for
+from model_rollout.workflow.records import RecordFinisher
 
 
 class LockReleaser(Protocol):
     """``model_rollout.workflow.locks.EndpointLocks`` as the final steps use it."""
 
     def release(self, endpoint: str | None, deployment_id: str) -> Any: ...
-
-
-class Records(Protocol):
-    """``model_rollout.adapters.records.DeploymentRecords`` as these steps use it."""
-
-    def finish(
-        self,
-        deployment_id: str,
-        status: str,
-        *,
-        error: str | None = None,
-        cause: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> Any: ...
 
 
 class EndpointReader(Protocol):
@@ -168,7 +155,7 @@ def finalize(
     alarms: Alarms,
     waiters: Waiters,
     endpoints: EndpointReader,
-    records: Records,
+    records: RecordFinisher,
     resource_prefix: str,
     retained_releases: int,
     reports: ReportPublisher | None = None,
@@ -236,7 +223,7 @@ def finish_rollback(
     alarms: Alarms,
     waiters: Waiters,
     endpoints: EndpointReader,
-    records: Records,
+    records: RecordFinisher,
     resource_prefix: str,
     reports: ReportPublisher | None = None,
     locks: LockReleaser | None = None,

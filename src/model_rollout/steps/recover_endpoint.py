@@ -20,41 +20,20 @@ from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.waiters import Waiters
 from model_rollout.domain.alarm_specs import ERROR_RATE, P99_LATENCY, alarm_name
-from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation, ServingState
+from model_rollout.domain.deployment import (
+    ABORTED,
+    FINAL_RECORD_STATUSES,
+    Deployment,
+    EndpointChange,
+    Expectation,
+    ServingState,
+)
 from model_rollout.domain.expectation import IN_PROGRESS, describe_state, normalize_status
 from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN
 from model_rollout.errors import EndpointNotReady
 from model_rollout.modes import multi_model
 from model_rollout.workflow.endpoint_changes import restore_lineage_tags
-
-ABORTED = "ABORTED"
-FINAL = frozenset(
-    {
-        "PROMOTED",
-        "ROLLED_BACK",
-        "ROLLBACK_FAILED",
-        "FAILED",
-        ABORTED,
-        # experiments that kept the serving model (model_rollout.domain.experiments)
-        "SHADOW_REJECTED",
-        "SHADOW_COMPLETED",
-        "INCUMBENT_KEPT",
-    }
-)
-
-
-class Records(Protocol):
-    def get(self, deployment_id: str) -> dict[str, Any] | None: ...
-
-    def finish(
-        self,
-        deployment_id: str,
-        status: str,
-        *,
-        error: str | None = None,
-        cause: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> Any: ...
+from model_rollout.workflow.records import RecordStore
 
 
 class Serving(Protocol):
@@ -89,7 +68,7 @@ def _recover_pointer(
     described: dict[str, Any],
     *,
     endpoints: Endpoints,
-    records: Records,
+    records: RecordStore,
     alarms: Alarms,
     waiters: Waiters,
     resource_prefix: str,
@@ -103,7 +82,7 @@ def _recover_pointer(
     if not owner or owner == deployment.deployment_id:
         return None
     record = records.get(owner)
-    if record is None or record.get("status") in FINAL:
+    if record is None or record.get("status") in FINAL_RECORD_STATUSES:
         return None
     kept = record.get(multi_model.PREVIOUS_TAGS_FIELD)
     if not isinstance(kept, dict):
@@ -135,7 +114,7 @@ def recover_endpoint(
     *,
     endpoints: Endpoints,
     releases: Serving,
-    records: Records,
+    records: RecordStore,
     alarms: Alarms,
     waiters: Waiters,
     resource_prefix: str,
@@ -161,7 +140,7 @@ def recover_endpoint(
         target = (record or {}).get("previous_endpoint_config")
         if (
             record is not None
-            and record.get("status") not in FINAL
+            and record.get("status") not in FINAL_RECORD_STATUSES
             and target
             and target != config
             and len(described.get("ProductionVariants") or []) > 1

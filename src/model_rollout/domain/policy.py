@@ -609,11 +609,17 @@ class Policy(StrictModel):
         "moved with the traffic.",
     )
 
+    def allows_strategy(self, strategy_type: str) -> bool:
+        """Whether this policy's mode can deploy with a strategy of ``strategy_type``: only
+        real-time endpoints shift traffic between variants (async and multi-model endpoints
+        take blue/green all at once)."""
+        return self.mode == "real_time" or strategy_type == "all_at_once"
+
     @model_validator(mode="after")
     def _async_strategies(self) -> Policy:
         # SageMaker shifts traffic between variants of asynchronous endpoints only by
         # replacing the endpoint config: blue/green all at once is the strategy they allow
-        if self.mode == "async" and self.strategy.type != "all_at_once":
+        if self.mode == "async" and not self.allows_strategy(self.strategy.type):
             raise ValueError(
                 f"mode 'async' allows strategy 'all_at_once' only, not {self.strategy.type!r}"
             )
@@ -622,7 +628,7 @@ class Policy(StrictModel):
         if self.mode == "multi_model":
             # a version is a pointer move inside one variant: there is no second variant to
             # shift traffic to, shadow or test against
-            if self.strategy.type != "all_at_once":
+            if not self.allows_strategy(self.strategy.type):
                 raise ValueError(
                     "mode 'multi_model' allows strategy 'all_at_once' only (a version is a "
                     f"pointer move, not a traffic shift), not {self.strategy.type!r}"

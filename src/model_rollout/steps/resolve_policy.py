@@ -55,7 +55,7 @@ def effective_strategy(policy: Policy, package: ModelPackage, *, group: str) -> 
             "allow it in the policy"
         )
     strategy = parse_strategy_override(override, source=f"{STRATEGY_OVERRIDE_KEY} of {package.arn}")
-    if policy.mode != "real_time" and strategy.type != "all_at_once":
+    if not policy.allows_strategy(strategy.type):
         raise InvalidPolicy(
             f"model package {package.arn} overrides the strategy with {strategy.type!r}, but "
             f"the policy of group {group!r} is mode {policy.mode!r}, which allows strategy "

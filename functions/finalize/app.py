@@ -19,7 +19,7 @@ from model_rollout.adapters.waiters import Waiters
 from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment
 from model_rollout.handler import Tracer, step_handler
-from model_rollout.modes.asynchronous import register_async_scaling
+from model_rollout.modes import mode_of
 from model_rollout.reporting.reports import ReportWriter
 from model_rollout.steps.closing import finalize
 from model_rollout.workflow.locks import EndpointLocks
@@ -38,8 +38,8 @@ async_scaling = AsyncScaling()
 
 @step_handler(Deployment, logger=logger, tracer=tracer, metrics=metrics)
 def lambda_handler(event: Deployment, context: LambdaContext) -> dict[str, Any]:
-    # mode async: backlog autoscaling of the promoted variant, down to zero
-    scaled = register_async_scaling(event, async_scaling)
+    # the mode's set-up once promoted (async: backlog autoscaling, down to zero)
+    scaled = mode_of(event.policy).after_promotion(event, async_scaling)
     if scaled is not None:
         logger.info("async endpoint autoscaling registered", extra={"scaling": scaled})
     outcome = finalize(

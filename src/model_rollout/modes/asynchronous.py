@@ -4,6 +4,7 @@
   ``AsyncInferenceConfig`` (``async_inference_config``): S3 output and failure paths, the
   SNS success and error topics, ``MaxConcurrentInvocationsPerInstance``. Once promoted, the
   serving variant gets backlog autoscaling that can go to zero (``register_async_scaling``).
+  Both are this mode's hooks of the steps' ``Mode`` interface (``Asynchronous``).
 - *submit* (SubmitAsyncFunction): each input is checked first (inside an allowed bucket,
   present, at most 1 GB, endpoint asynchronous): any refusal refuses the whole submission
   with ``AsyncRequestRefused`` and nothing is invoked. Then ``InvokeEndpointAsync`` per
@@ -36,6 +37,7 @@ from model_rollout.domain.deployment import Deployment
 from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import AsyncInferencePolicy, Policy
 from model_rollout.errors import AsyncRequestRefused
+from model_rollout.modes import Mode
 
 MAX_INPUT_BYTES = 1024**3  # SageMaker's limit on an asynchronous request's payload
 RECORD_TTL_SECONDS = 30 * 86_400
@@ -313,3 +315,22 @@ def register_async_scaling(
         deployment.policy, deployment.endpoint_name, deployment.release.variant_name
     )
     return scaling.apply(plan)
+
+
+# --- the mode ------------------------------------------------------------------------------
+
+
+class Asynchronous(Mode):
+    """``mode: async`` behind the steps' ``Mode`` interface: real-time steps, with the
+    ``AsyncInferenceConfig`` on every config and backlog autoscaling once promoted."""
+
+    name = "async"
+
+    def endpoint_config(self, policy: Policy) -> dict[str, Any] | None:
+        return async_inference_config(policy)
+
+    def after_promotion(self, deployment: Deployment, scaling: Any) -> dict[str, Any] | None:
+        return register_async_scaling(deployment, scaling)
+
+
+MODE = Asynchronous()

@@ -8,7 +8,8 @@ under the prefix, and the logical model's **pointer**, the endpoint's tag
 ``rollout:mme-target:m``, names the artifact that serves. Applications read the pointer
 (``ListTags`` on the endpoint; ``resolve_target``) and pass it as ``TargetModel``.
 
-The steps reuse the state machine's states, with a branch on the policy's mode:
+The steps reuse the state machine's states; this mode's hooks (``MultiModel``, the
+``model_rollout.modes.Mode`` interface) do what differs:
 
 - Tag (``prepare_release``): copies the package's ``model.tar.gz`` to its versioned name.
   The first deployment also creates the multi-model Model (``Mode: MultiModel`` on the
@@ -21,6 +22,8 @@ The steps reuse the state machine's states, with a branch on the policy's mode:
 - Rollback (traffic) has nothing to shift; RestoreConfig (``restore_pointer``) makes the
   endpoint's ``rollout:*`` tags, pointer included, what they were when the deployment
   started: the pointer names the previous version's artifact again.
+- RecoverEndpoint (``recover_pointer``): a version deployment that died after moving the
+  pointer is undone the same way, from the tags its record kept.
 """
 
 from __future__ import annotations
@@ -28,10 +31,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.endpoints import Endpoints
-from model_rollout.adapters.multi_model import Answer
+from model_rollout.adapters.multi_model import Answer, ModelArtifacts, MultiModelRuntime
 from model_rollout.adapters.releases import Releases
+from model_rollout.adapters.waiters import Waiters
+from model_rollout.config import inference_settings
+from model_rollout.domain.alarm_specs import ERROR_RATE, P99_LATENCY, alarm_name
 from model_rollout.domain.deployment import (
+    ABORTED,
+    FINAL_RECORD_STATUSES,
     MULTI_MODEL_POINTER_PREFIX,
     Deployment,
     EndpointChange,
@@ -41,10 +50,12 @@ from model_rollout.domain.deployment import (
     VariantRef,
 )
 from model_rollout.domain.expectation import describe_state, normalize_status
-from model_rollout.domain.lineage import TAG_PREFIX
+from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_PREFIX
 from model_rollout.domain.policy import MultiModelPolicy, Policy
+from model_rollout.domain.records import RecordStore
 from model_rollout.domain.release import release_names
 from model_rollout.errors import DeploymentFailed, EndpointConflict, SmokeTestFailed
+from model_rollout.modes import Mode
 
 POINTER_TAG_PREFIX = MULTI_MODEL_POINTER_PREFIX
 # the record field where a version deployment keeps the endpoint tags its pointer move replaces
@@ -96,10 +107,6 @@ def _spec(policy: Policy) -> MultiModelPolicy:
     if policy.mode != "multi_model" or policy.multi_model is None:
         raise DeploymentFailed("the policy is not mode 'multi_model'")
     return policy.multi_model
-
-
-def is_multi_model(deployment: Deployment) -> bool:
-    return deployment.policy.mode == "multi_model"
 
 
 def artifact_metadata(tags: Mapping[str, str]) -> dict[str, str]:
@@ -284,3 +291,134 @@ def restore_pointer(deployment: Deployment, *, endpoints: Endpoints) -> Endpoint
         action="restore-pointer" if stale or changed else "none",
         expect=Expectation(endpoint_config_name=previous.endpoint_config_name),
     )
+
+
+# ---------------------------------------------------------------------- RecoverEndpoint
+
+
+def recover_pointer(
+    deployment: Deployment,
+    described: dict[str, Any],
+    *,
+    endpoints: Endpoints,
+    records: RecordStore,
+    alarms: Alarms,
+    waiters: Waiters,
+    resource_prefix: str,
+) -> EndpointChange | None:
+    """Mode multi_model: a version deployment that died after moving the pointer (the
+    endpoint's deployment-id tag names it, its record is not final) is undone: the endpoint's
+    ``rollout:*`` tags become those its record kept (model_rollout.modes.multi_model)."""
+    name = deployment.endpoint_name
+    arn = str(described["EndpointArn"])
+    owner = endpoints.list_tags(arn).get(TAG_DEPLOYMENT_ID)
+    if not owner or owner == deployment.deployment_id:
+        return None
+    record = records.get(owner)
+    if record is None or record.get("status") in FINAL_RECORD_STATUSES:
+        return None
+    kept = record.get(PREVIOUS_TAGS_FIELD)
+    if not isinstance(kept, dict):
+        return None  # not a multi-model version deployment
+    restore_tags(endpoints, arn, {str(k): str(v) for k, v in kept.items()})
+    removed_alarms = alarms.delete(
+        alarm_name(resource_prefix, name, owner, kind) for kind in (ERROR_RATE, P99_LATENCY)
+    )
+    waiters.remove_for_deployment(owner)
+    records.finish(
+        owner,
+        ABORTED,
+        error="Aborted",
+        cause=(
+            f"deployment {owner} stopped mid-way after moving the multi-model pointer of "
+            f"endpoint {name} to {record.get('multi_model_target')}; deployment "
+            f"{deployment.deployment_id} moved it back (the endpoint's tags as before it)"
+        ),
+        details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
+    )
+    return EndpointChange(
+        action="restore-pointer",
+        expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
+    )
+
+
+# ---------------------------------------------------------------------- the mode
+
+
+class MultiModel(Mode):
+    """``mode: multi_model`` behind the steps' ``Mode`` interface."""
+
+    name = "multi_model"
+
+    def prepare_release(
+        self,
+        deployment: Deployment,
+        *,
+        releases: Releases,
+        artifacts: Any,
+        tags: Mapping[str, str],
+        resource_prefix: str,
+    ) -> Release:
+        return prepare_release(
+            deployment,
+            releases=releases,
+            artifacts=artifacts or ModelArtifacts(),
+            tags=tags,
+            resource_prefix=resource_prefix,
+            inference_bucket=inference_settings().inference_bucket,
+        )
+
+    def deploy(
+        self, deployment: Deployment, *, endpoints: Endpoints, runtime: Any, records: Any
+    ) -> EndpointChange | None:
+        if deployment.previous is None:  # the first version creates the endpoint
+            return None
+        return deploy_version(
+            deployment, endpoints=endpoints, runtime=runtime or MultiModelRuntime(), records=records
+        )
+
+    def created_endpoint_tags(self, release: Release) -> dict[str, str]:
+        version = release.multi_model
+        return {version.pointer_tag: version.target_model} if version is not None else {}
+
+    def restore_config(
+        self, deployment: Deployment, *, endpoints: Endpoints
+    ) -> EndpointChange | None:
+        if deployment.previous is None:  # the first version's endpoint goes, as real-time
+            return None
+        # the config never changed: the pointer (and the lineage) moves back
+        return restore_pointer(deployment, endpoints=endpoints)
+
+    def recover(
+        self,
+        deployment: Deployment,
+        described: dict[str, Any],
+        *,
+        endpoints: Endpoints,
+        records: RecordStore,
+        alarms: Alarms,
+        waiters: Waiters,
+        resource_prefix: str,
+    ) -> EndpointChange | None:
+        return recover_pointer(
+            deployment,
+            described,
+            endpoints=endpoints,
+            records=records,
+            alarms=alarms,
+            waiters=waiters,
+            resource_prefix=resource_prefix,
+        )
+
+    def rolled_back_serving(self, deployment: Deployment) -> str | None:
+        version = deployment.release.multi_model if deployment.release else None
+        if version is None or deployment.previous is None:
+            return None
+        return (
+            f"the pointer {version.pointer_tag} of endpoint {deployment.endpoint_name} names "
+            f"{version.previous_target or 'nothing'} again (config "
+            f"{deployment.previous.endpoint_config_name} unchanged)"
+        )
+
+
+MODE = MultiModel()

@@ -18,8 +18,9 @@ from model_rollout.domain.expectation import describe_state
 from model_rollout.domain.experiments import verdict_outcome
 from model_rollout.domain.lineage import TAG_ENDPOINT_NAME as ENDPOINT_NAME_TAG
 from model_rollout.domain.lineage import TAG_MODEL_PACKAGE_ARN as PACKAGE_ARN_TAG
+from model_rollout.domain.records import RecordFinisher
+from model_rollout.modes import mode_of
 from model_rollout.reporting.reports import ReportPublisher, account_for
-from model_rollout.workflow.records import RecordFinisher
 
 
 class LockReleaser(Protocol):
@@ -270,13 +271,8 @@ def finish_rollback(
             if deployment.previous
             else f"endpoint {name}, which this deployment created, was removed"
         )
-        version = deployment.release.multi_model if deployment.release else None
-        if version is not None and deployment.previous is not None:
-            serving = (
-                f"the pointer {version.pointer_tag} of endpoint {name} names "
-                f"{version.previous_target or 'nothing'} again (config "
-                f"{deployment.previous.endpoint_config_name} unchanged)"
-            )
+        # multi_model: the pointer names the previous version again
+        serving = mode_of(deployment.policy).rolled_back_serving(deployment) or serving
         outcome = Outcome(
             status="ROLLED_BACK", error="RolledBack", cause=f"{reason}. Rolled back: {serving}"
         )

@@ -6,14 +6,15 @@ change in progress or done and asks for nothing again. Returns what AwaitDeploy 
 
 from __future__ import annotations
 
+from typing import Any
+
 from model_rollout.adapters.endpoints import Endpoints
-from model_rollout.adapters.multi_model import MultiModelRuntime
 from model_rollout.domain.deployment import Deployment, EndpointChange, Expectation
 from model_rollout.domain.expectation import (
     describe_state,
 )
 from model_rollout.errors import EndpointConflict
-from model_rollout.modes import multi_model
+from model_rollout.modes import mode_of
 from model_rollout.strategies.progressive import initial_shares
 from model_rollout.workflow.endpoint_changes import all_on, release_of, status_of, targets_of
 
@@ -22,24 +23,22 @@ def deploy(
     deployment: Deployment,
     *,
     endpoints: Endpoints,
-    runtime: multi_model.Runtime | None = None,
-    records: multi_model.Remember | None = None,
+    runtime: Any = None,
+    records: Any = None,
 ) -> EndpointChange:
     """Create the endpoint on the final config (first deployment), or update it to the bake
     config (green takes all traffic, blue stays provisioned at weight 0) and tag it.
 
-    Mode multi_model: a later version is smoke-tested and the pointer moved instead
+    A mode may deploy its own way (``runtime``, ``records``: what it needs for that): mode
+    multi_model smoke-tests a later version and moves the pointer instead
     (``model_rollout.modes.multi_model.deploy_version``); the config is not changed."""
     release = release_of(deployment)
     name = deployment.endpoint_name
     previous = deployment.previous
-    if release.multi_model is not None and previous is not None:
-        return multi_model.deploy_version(
-            deployment,
-            endpoints=endpoints,
-            runtime=runtime or MultiModelRuntime(),
-            records=records,
-        )
+    mode = mode_of(deployment.policy)
+    own = mode.deploy(deployment, endpoints=endpoints, runtime=runtime, records=records)
+    if own is not None:
+        return own
     described = endpoints.describe(name)
 
     if described is None:
@@ -49,9 +48,8 @@ def deploy(
                 f"{previous.endpoint_config_name} when the deployment started); nothing was "
                 "changed. Approve the version again to deploy it to a new endpoint."
             )
-        tags = dict(release.tags)
-        if release.multi_model is not None:  # the first version's pointer
-            tags[release.multi_model.pointer_tag] = release.multi_model.target_model
+        # multi_model: the first version's pointer
+        tags = {**release.tags, **mode.created_endpoint_tags(release)}
         endpoints.create(name, release.final_config_name, tags)
         return EndpointChange(
             action="create", expect=all_on(release.final_config_name, release.variant_name)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from model_rollout.adapters.multi_model import ModelArtifacts
+from typing import Any
+
 from model_rollout.adapters.releases import Releases
-from model_rollout.config import inference_settings, settings
+from model_rollout.config import settings
 from model_rollout.domain.deployment import Deployment, Release
 from model_rollout.domain.lineage import lineage_tags
 from model_rollout.domain.release import plan_release
 from model_rollout.errors import ValidationFailed
-from model_rollout.modes import multi_model
-from model_rollout.modes.asynchronous import async_inference_config
+from model_rollout.modes import mode_of
 
 
 def release_tags(deployment: Deployment) -> dict[str, str]:
@@ -30,22 +30,24 @@ def prepare_release(
     releases: Releases,
     *,
     resource_prefix: str | None = None,
-    artifacts: ModelArtifacts | None = None,
+    artifacts: Any = None,
 ) -> Release:
     if deployment.validation is None or not deployment.validation.gate.passed:
         raise ValidationFailed(
             f"deployment {deployment.deployment_id} has no passed validation; the release of "
             f"{deployment.model_package_arn} is created only after Validate"
         )
-    if multi_model.is_multi_model(deployment):  # a version is an artifact and a pointer
-        return multi_model.prepare_release(
-            deployment,
-            releases=releases,
-            artifacts=artifacts or ModelArtifacts(),
-            tags=release_tags(deployment),
-            resource_prefix=resource_prefix or settings().resource_prefix,
-            inference_bucket=inference_settings().inference_bucket,
-        )
+    mode = mode_of(deployment.policy)
+    # multi_model: a version is an artifact and a pointer (model_rollout.modes.multi_model)
+    own = mode.prepare_release(
+        deployment,
+        releases=releases,
+        artifacts=artifacts,
+        tags=release_tags(deployment),
+        resource_prefix=resource_prefix or settings().resource_prefix,
+    )
+    if own is not None:
+        return own
     plan = plan_release(
         deployment_id=deployment.deployment_id,
         endpoint_name=deployment.endpoint_name,
@@ -58,11 +60,11 @@ def prepare_release(
     names = plan.names
     tags = release_tags(deployment)
     releases.create_model(names.model_name, deployment.model_package_arn, tags)
-    # mode async: both configs carry the AsyncInferenceConfig (model_rollout.modes.asynchronous)
-    mode = async_inference_config(deployment.policy)
-    releases.create_endpoint_config(names.final_config_name, plan.final_variants, tags, mode)
+    # async: both configs carry the AsyncInferenceConfig (model_rollout.modes.asynchronous)
+    extra = mode.endpoint_config(deployment.policy)
+    releases.create_endpoint_config(names.final_config_name, plan.final_variants, tags, extra)
     if names.bake_config_name != names.final_config_name:
-        releases.create_endpoint_config(names.bake_config_name, plan.bake_variants, tags, mode)
+        releases.create_endpoint_config(names.bake_config_name, plan.bake_variants, tags, extra)
     if plan.shadow_config_name is not None:  # shadow strategy (model_rollout.strategies.shadow)
         # imported here: the shadow strategy's module brings its statistics and reporting
         from model_rollout.strategies.shadow import shadow_data_capture

@@ -30,10 +30,10 @@ from model_rollout.domain.deployment import (
 )
 from model_rollout.domain.expectation import IN_PROGRESS, describe_state, normalize_status
 from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN
+from model_rollout.domain.records import RecordStore
 from model_rollout.errors import EndpointNotReady
-from model_rollout.modes import multi_model
+from model_rollout.modes import mode_of
 from model_rollout.workflow.endpoint_changes import restore_lineage_tags
-from model_rollout.workflow.records import RecordStore
 
 
 class Serving(Protocol):
@@ -60,52 +60,6 @@ def config_serving_state(config_name: str, *, endpoints: Endpoints) -> ServingSt
             for v in config.get("ProductionVariants") or []
         ],
         endpoint_status="InService",
-    )
-
-
-def _recover_pointer(
-    deployment: Deployment,
-    described: dict[str, Any],
-    *,
-    endpoints: Endpoints,
-    records: RecordStore,
-    alarms: Alarms,
-    waiters: Waiters,
-    resource_prefix: str,
-) -> EndpointChange | None:
-    """Mode multi_model: a version deployment that died after moving the pointer (the
-    endpoint's deployment-id tag names it, its record is not final) is undone: the endpoint's
-    ``rollout:*`` tags become those its record kept (model_rollout.modes.multi_model)."""
-    name = deployment.endpoint_name
-    arn = str(described["EndpointArn"])
-    owner = endpoints.list_tags(arn).get(TAG_DEPLOYMENT_ID)
-    if not owner or owner == deployment.deployment_id:
-        return None
-    record = records.get(owner)
-    if record is None or record.get("status") in FINAL_RECORD_STATUSES:
-        return None
-    kept = record.get(multi_model.PREVIOUS_TAGS_FIELD)
-    if not isinstance(kept, dict):
-        return None  # not a multi-model version deployment
-    multi_model.restore_tags(endpoints, arn, {str(k): str(v) for k, v in kept.items()})
-    removed_alarms = alarms.delete(
-        alarm_name(resource_prefix, name, owner, kind) for kind in (ERROR_RATE, P99_LATENCY)
-    )
-    waiters.remove_for_deployment(owner)
-    records.finish(
-        owner,
-        ABORTED,
-        error="Aborted",
-        cause=(
-            f"deployment {owner} stopped mid-way after moving the multi-model pointer of "
-            f"endpoint {name} to {record.get('multi_model_target')}; deployment "
-            f"{deployment.deployment_id} moved it back (the endpoint's tags as before it)"
-        ),
-        details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
-    )
-    return EndpointChange(
-        action="restore-pointer",
-        expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
     )
 
 
@@ -167,7 +121,8 @@ def recover_endpoint(
                 action="restore", expect=Expectation(endpoint_config_name=str(target))
             )
     if described is not None and change.action == "none":
-        recovered = _recover_pointer(
+        # a mode whose half-way state is not a config (multi-model: a moved pointer)
+        recovered = mode_of(deployment.policy).recover(
             deployment,
             described,
             endpoints=endpoints,

@@ -14,7 +14,7 @@ from model_rollout.domain.expectation import (
     describe_state,
 )
 from model_rollout.errors import DeploymentFailed, EndpointNotReady
-from model_rollout.modes import multi_model
+from model_rollout.modes import mode_of
 from model_rollout.workflow.endpoint_changes import (
     release_configs,
     restore_lineage_tags,
@@ -29,9 +29,10 @@ def restore_config(deployment: Deployment, *, endpoints: Endpoints) -> EndpointC
     first deployment, delete the endpoint it created."""
     name = deployment.endpoint_name
     previous = deployment.previous
-    if multi_model.is_multi_model(deployment) and previous is not None:
-        # the config never changed: the pointer (and the lineage) moves back
-        return multi_model.restore_pointer(deployment, endpoints=endpoints)
+    # multi_model: the config never changed, the pointer (and the lineage) moves back
+    own = mode_of(deployment.policy).restore_config(deployment, endpoints=endpoints)
+    if own is not None:
+        return own
     described = endpoints.describe(name)
     ours = release_configs(deployment)
 

@@ -1,4 +1,4 @@
-"""The deployments table as the closing steps use it (``adapters.records.DeploymentRecords``).
+"""The deployments table as the steps use it: a port (``adapters.records.DeploymentRecords``).
 
 Finalize, FinishRollback and RecoverEndpoint write a deployment's final record; the protocols
 here are what they need of the table, so that each step's init imports only the adapter."""

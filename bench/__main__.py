@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import cold_start, cost, reaction, scale
+from bench import cold_start, cost, reaction, scale, sequential_ab
 from bench.transform import measure_transform_throughput
 from rollout_local.server import LocalStack, free_port
 from rollout_local.workbench import Workbench
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 TABLE_PAGE = ROOT / "docs" / "benchmarks.md"
 ROLLBACKS = int(os.environ.get("BENCH_ROLLBACKS", "20"))
-# BENCH_ONLY=startup,demo,cpu,cold,invoke,cost,reaction,polling,transform,scale runs a subset.
+# BENCH_ONLY=startup,demo,cpu,cold,abstats,invoke,cost,reaction,polling,transform,scale: a subset.
 INVOCATIONS = int(os.environ.get("BENCH_INVOCATIONS", "500"))
 
 console = Console(stderr=True)
@@ -71,6 +71,9 @@ def measure(only: set[str]) -> dict[str, Any]:
     if wanted("cold"):
         with console.status("cold start: handler imports and package sizes"):
             figures.update(cold_start.measure())
+    if wanted("abstats"):
+        with console.status("sequential vs fixed A/B tests, watched at every look"):
+            figures.update(sequential_ab.measure())
     stack = LocalStack(port=free_port()).start()
     try:
         bench = Workbench(endpoint_url=stack.endpoint_url)

@@ -252,8 +252,10 @@ def test_shadow_alarm_on_the_shadow_variant_rolls_back(scenario: Scenario) -> No
 
 
 def ab_strategy(**extra: Any) -> dict[str, Any]:
+    """A fixed-horizon test (the sequential one: test_ab_sequential_stops_at_the_first_...)."""
     return {
         "type": "ab",
+        "test": "fixed",
         "weights": {"incumbent": 50, "challenger": 50},
         "metric": {"name": "Converted", "namespace": NAMESPACE, "kind": "conversion"},
         "min_samples_per_variant": 200,
@@ -333,6 +335,37 @@ def test_ab_challenger_wins_takes_all_traffic_and_results_form_a_staleness_curve
     assert [r["verdict"] for r in curve] == ["challenger_wins", "inconclusive"]
     assert curve[0]["relative_lift"] == pytest.approx(0.6)
     assert curve[1]["relative_lift"] == pytest.approx(150 / 160 - 1)
+
+
+def test_ab_sequential_stops_at_the_first_conclusive_look(scenario: Scenario) -> None:
+    """The default test: looked at every 2 s, it promotes at the first look that sees the
+    challenger's lift, long before its 120 s duration."""
+    blue, _ = first_deployment(scenario)
+    scenario.policy(strategy=ab_strategy(test="sequential", duration_seconds=120, look_seconds=2))
+
+    v2, execution_arn, test_phase, execution = run_ab(
+        scenario,
+        blue,
+        {"incumbent": conversions(1000, 100), "challenger": conversions(1000, 160)},
+    )
+
+    assert execution["status"] == "SUCCEEDED", execution
+    ab = json.loads(execution["output"])["ab"]
+    assert (ab["verdict"], ab["test_kind"]) == ("challenger_wins", "sequential")
+    assert ab["elapsed_seconds"] < 60, ab["elapsed_seconds"]  # stopped early
+    look = ab["sequential"]["look"]
+    # the looks without a verdict (publishing may miss the first) and then the verdict
+    assert after_alarms(scenario.bench, execution_arn) == [
+        *AB_HEAD,
+        *(["ExtendAB", "WatchAB", "EvaluateAB", "ABVerdict"] * (look - 1)),
+        *PROMOTED,
+    ]
+    assert ab["p_value"] < 0.05 and ab["lift"]["absolute"] == pytest.approx(0.06)
+    low, high = ab["sequential"]["confidence_sequence"]
+    assert 0 < low < 0.06 < high
+    green = next(v for v in test_phase["weights"] if v != blue)
+    assert serving(scenario)["weights"] == {green: 1.0}
+    assert serving(scenario)["package"] == v2
 
 
 @pytest.mark.parametrize(

@@ -301,7 +301,13 @@ def test_a_verdict_that_keeps_the_serving_model_has_its_own_outcome() -> None:
 
 
 def ab(**extra: Any) -> ABStrategy:
-    raw = {"type": "ab", "metric": {"name": "Converted"}, "min_samples_per_variant": 100, **extra}
+    raw = {
+        "type": "ab",
+        "test": "fixed",
+        "metric": {"name": "Converted"},
+        "min_samples_per_variant": 100,
+        **extra,
+    }
     strategy = doc(raw).strategy
     assert isinstance(strategy, ABStrategy)
     return strategy
@@ -391,6 +397,7 @@ def ab_doc(started: float, **strategy: Any) -> Deployment:
     }
     raw = {
         "type": "ab",
+        "test": "fixed",
         "metric": {"name": "Converted"},
         "min_samples_per_variant": 100,
         "duration_seconds": 60,

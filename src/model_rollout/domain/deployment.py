@@ -346,9 +346,19 @@ class ABLift(Part):
     relative_ci: list[float] | None
 
 
+class SequentialLook(Part):
+    """A look of the sequential A/B test (``ab.test: sequential``): the mixture SPRT."""
+
+    look: int  # 1 for the first evaluation of the test
+    log_likelihood_ratio: float | None  # None while a variant has fewer than two units
+    p_value: float  # always valid: the smallest 1/Λ over the looks so far
+    mixing_variance: float | None  # τ² (model_rollout.domain.stats.normal_mixture_test)
+    confidence_sequence: list[float] | None  # of the absolute lift, valid at every look
+
+
 class ABResult(Part):
     """``$.ab``: the A/B evaluation (model_rollout.strategies.ab): the statistics, and the
-    verdict or one extension of the test."""
+    verdict, or the next look (``extend``: watch again for ``extend_seconds``)."""
 
     metric: str
     namespace: str
@@ -374,6 +384,8 @@ class ABResult(Part):
     ]
     extended: bool
     extend_seconds: int | None = None  # verdict "extend"
+    test_kind: Literal["sequential", "fixed"] = "fixed"
+    sequential: SequentialLook | None = None  # test_kind sequential
     cause: str
     # a verdict (not an extension) is kept in the results table with these
     deployment_id: str | None = None

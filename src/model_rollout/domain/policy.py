@@ -362,6 +362,20 @@ class ABStrategy(StrategyModel):
         lt=0.5,
         description="A sample-ratio-mismatch p-value below it invalidates the test.",
     )
+    test: Literal["sequential", "fixed"] = Field(
+        default="sequential",
+        description="`sequential`: an always-valid test (mixture SPRT) at every look, every "
+        "`look_seconds`: the first conclusive look decides, else `inconclusive` at "
+        "`duration_seconds`; the false-positive rate stays at `alpha` however often it looks. "
+        "`fixed`: one test at `duration_seconds` (and one extension on insufficient data).",
+    )
+    look_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=86_400,
+        description="`sequential`: the time between looks (default: a tenth of "
+        "`duration_seconds`, at least 1 s); at most `duration_seconds`.",
+    )
 
     @model_validator(mode="after")
     def _weights(self) -> ABStrategy:
@@ -373,7 +387,15 @@ class ABStrategy(StrategyModel):
             self.max_duration_seconds < self.duration_seconds
         ):
             raise ValueError("'max_duration_seconds' must be at least 'duration_seconds'")
+        if self.look_seconds is not None and self.look_seconds > self.duration_seconds:
+            raise ValueError("'look_seconds' must be at most 'duration_seconds'")
         return self
+
+    def look_interval(self) -> int:
+        """Seconds between two looks: the whole duration for a fixed test."""
+        if self.test == "fixed":
+            return self.duration_seconds
+        return self.look_seconds or max(1, self.duration_seconds // 10)
 
     def challenger_share(self) -> float:
         return self.weights["challenger"] / sum(self.weights.values())
@@ -383,7 +405,7 @@ class ABStrategy(StrategyModel):
         return [round(self.challenger_share() * 100.0, 6)]
 
     def step_seconds(self) -> int:
-        return self.duration_seconds
+        return self.look_interval()
 
 
 class AutoscalingPolicy(StrictModel):

@@ -385,3 +385,52 @@ def lift(
     return Lift(
         diff, Interval(diff - half, diff + half), rel, Interval(rel - rel_half, rel + rel_half)
     )
+
+
+# ---------------------------------------------------------------------- sequential tests
+
+
+def mixture_tuning(alpha: float) -> float:
+    """``c = 2·ln(1/α) + ln(1 + 2·ln(1/α))``: with mixing variance ``τ² = c·V*``, the normal
+    mixture's confidence sequence is narrowest where the estimate's variance is ``V*``
+    (Howard, Ramdas, McAuliffe, Sekhon, "Time-uniform, nonparametric, nonasymptotic confidence
+    sequences", 2021, eq. (3.7), in the estimate's units)."""
+    log_inverse = math.log(1.0 / alpha)
+    return 2.0 * log_inverse + math.log(1.0 + 2.0 * log_inverse)
+
+
+@dataclass(frozen=True)
+class SequentialTest:
+    """A look of the mixture sequential probability ratio test (mSPRT) at ``H0: Δ = 0``."""
+
+    log_likelihood_ratio: float  # ln Λ
+    p_value: float  # always valid at this look: min(1, 1/Λ)
+    critical: float  # k: the confidence sequence is estimate ± k·√V
+    interval: Interval  # the (1 − α) confidence sequence of Δ at this look
+
+
+def normal_mixture_test(
+    estimate: float, variance: float, mixing_variance: float, alpha: float
+) -> SequentialTest:
+    """The mSPRT of an estimate ``Δ̂ ~ N(Δ, V)`` with the mixture ``Δ ~ N(0, τ²)`` under H1
+    (Johari, Koomen, Pekelis, Walsh, "Always valid inference", Operations Research 2022):
+
+    ``Λ = √(V/(V+τ²))·exp(τ²·Δ̂² / (2V(V+τ²)))`` is a nonnegative martingale under H0, so by
+    Ville's inequality ``P(sup Λ ≥ 1/α) ≤ α``: rejecting at the first look with ``Λ ≥ 1/α``
+    keeps the false-positive rate at ``α`` however often one looks, and ``min(1, 1/Λ)`` is a
+    p-value valid at any look. Inverting it gives the confidence sequence
+    ``Δ̂ ± √(V(V+τ²)/τ² · (2·ln(1/α) + ln((V+τ²)/V)))``, which covers Δ at every look at once
+    with probability ``1 − α``. ``V`` is the estimate's variance now (the plug-in of the
+    variances observed so far: the test is valid asymptotically, as a z-test is)."""
+    if variance <= 0.0 or mixing_variance <= 0.0:
+        return SequentialTest(0.0, 1.0, math.inf, Interval(-math.inf, math.inf))
+    total = variance + mixing_variance
+    log_lr = 0.5 * math.log(variance / total) + (
+        mixing_variance * estimate * estimate / (2.0 * variance * total)
+    )
+    p_value = 1.0 if log_lr <= 0.0 else math.exp(-log_lr)
+    critical = math.sqrt(
+        total / mixing_variance * (2.0 * math.log(1.0 / alpha) + math.log(total / variance))
+    )
+    half = critical * math.sqrt(variance)
+    return SequentialTest(log_lr, p_value, critical, Interval(estimate - half, estimate + half))

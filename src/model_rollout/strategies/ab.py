@@ -3,9 +3,9 @@
 The release's bake config provisions the challenger (the new model, green) at weight 0
 beside the incumbent (blue); the state machine then runs::
 
-    Strategy ─(ab)→ StartAB (weights) → AwaitAB → WatchAB ─(duration)→ EvaluateAB → ABVerdict
+    Strategy ─(ab)→ StartAB (weights) → AwaitAB → WatchAB ─(a look)→ EvaluateAB → ABVerdict
       ABVerdict ─┬ challenger_wins → [AwaitApproval] → Promote … (the challenger takes all)
-                 ├ extend → ExtendAB → WatchAB (once, up to max_duration_seconds)
+                 ├ extend → ExtendAB → WatchAB (the next look; or the fixed test's extension)
                  └ incumbent_wins | inconclusive | insufficient_data | invalid_srm
                      → KeepIncumbent → RestoreIncumbent … → Fail ABIncumbentKept
                        (the verdict at $.experiment_end; model_rollout.domain.experiments)
@@ -23,8 +23,24 @@ not variances). ``SampleCount`` is the number of units, ``Sum`` the conversions 
 interval (Wilson; t for a mean), the lift of the challenger (absolute and relative, with
 confidence intervals), the test's p-value (two-proportion z; Welch's t for a continuous
 metric) and a sample-ratio-mismatch χ² test of the units per variant against the configured
-weights; then the verdict (see ``verdict_of``). Every final result is kept per endpoint
+weights; then the verdict (``analyse``). Every final result is kept per endpoint
 (``model_rollout.adapters.ab_results``); ``list_ab_results`` returns them oldest first.
+
+**When it decides** (``test``):
+
+- ``sequential`` (the default): EvaluateAB runs at every look (every ``look_seconds``) on all
+  the units so far, with the mixture sequential probability ratio test of the lift
+  (``model_rollout.domain.stats.normal_mixture_test``): its p-value is valid at any look, so
+  the test stops at the first look where it is below ``alpha`` (``challenger_wins`` /
+  ``incumbent_wins`` by the lift's sign), and the false-positive rate stays at ``alpha``
+  however many looks there are. The reported interval of the lift is the confidence
+  sequence (valid at every look at once). No verdict by ``duration_seconds``:
+  ``inconclusive``; too few units then: ``insufficient_data`` or one extension, looking on,
+  up to ``max_duration_seconds``. The mixture is tuned to be sharpest when the smaller
+  variant has ``min_samples_per_variant`` units (``sequential_look``).
+- ``fixed``: one test at ``duration_seconds``, and, on too few units, one extension to
+  ``max_duration_seconds``. A second look at the data raises its false-positive rate above
+  ``alpha`` (``bench/sequential_ab.py`` measures by how much).
 """
 
 from __future__ import annotations
@@ -41,7 +57,9 @@ from model_rollout.domain.policy import ABStrategy
 from model_rollout.domain.stats import (
     chisquare_gof,
     lift,
+    mixture_tuning,
     norm_ppf,
+    normal_mixture_test,
     t_ppf,
     two_proportion_ztest,
     welch_ttest,
@@ -189,6 +207,70 @@ def analyse(
     return "inconclusive", out
 
 
+def sequential_look(
+    strategy: ABStrategy,
+    incumbent: Arm,
+    challenger: Arm,
+    out: dict[str, Any],
+    *,
+    look: int,
+    earlier_p: float = 1.0,
+) -> tuple[Verdict, dict[str, Any]]:
+    """The verdict of the sequential test at this look, from ``analyse``'s statistics.
+
+    The lift's estimate ``Δ̂ = m_c - m_i`` has variance ``V = V_c + V_i`` (each mean's); the
+    mixing variance is ``τ² = c·V*`` (``mixture_tuning``), where ``V*`` is ``V`` with the units
+    the variants have when the smaller one reaches ``min_samples_per_variant`` at the
+    configured weights. The p-value is the smallest over the looks so far (``earlier_p``),
+    itself always valid. SRM and too few units come first, as in the fixed test."""
+    out = dict(out)
+    weights = [strategy.weights["incumbent"], strategy.weights["challenger"]]
+    sequential: dict[str, Any] = {
+        "look": look,
+        "log_likelihood_ratio": None,
+        "p_value": earlier_p,
+        "mixing_variance": None,
+        "confidence_sequence": None,
+    }
+    if incumbent.count >= 2 and challenger.count >= 2:
+        scale = strategy.min_samples_per_variant / min(weights)
+        planned = incumbent.variance / (scale * weights[0]) + challenger.variance / (
+            scale * weights[1]
+        )
+        tau2 = mixture_tuning(strategy.alpha) * planned
+        estimate = challenger.mean - incumbent.mean
+        variance = challenger.variance_of_mean + incumbent.variance_of_mean
+        result = normal_mixture_test(estimate, variance, tau2, strategy.alpha)
+        sequential.update(
+            log_likelihood_ratio=result.log_likelihood_ratio,
+            p_value=min(earlier_p, result.p_value),
+            mixing_variance=tau2,
+            confidence_sequence=result.interval.as_list(),
+        )
+        if math.isfinite(result.critical):
+            out["lift"] = lift(
+                challenger.mean,
+                challenger.variance_of_mean,
+                incumbent.mean,
+                incumbent.variance_of_mean,
+                result.critical,
+            ).as_dict()
+        out["test"] = {**out["test"], "name": f"mSPRT (normal mixture) on {out['test']['name']}"}
+        out["p_value"] = sequential["p_value"]
+    out["sequential"] = sequential
+    srm_p = out.get("srm_p_value")
+    if srm_p is not None and srm_p < strategy.srm_alpha:
+        return "invalid_srm", out
+    if min(incumbent.count, challenger.count) < strategy.min_samples_per_variant:
+        return "insufficient_data", out
+    if sequential["p_value"] < strategy.alpha and out["lift"]:
+        better = out["lift"]["absolute"] > 0
+        if not strategy.metric.greater_is_better:
+            better = not better
+        return ("challenger_wins" if better else "incumbent_wins"), out
+    return "inconclusive", out
+
+
 def _num(value: Any, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}g}"
 
@@ -221,13 +303,21 @@ def describe(
             f"{out['elapsed_seconds']:.0f}s; incumbent kept"
         )
     lift_ = out.get("lift") or {}
+    sequential = out.get("sequential")
+    interval = "confidence sequence" if sequential else "CI"
     confidence = f"{(1 - strategy.alpha) * 100:g}%"
     rel = lift_.get("relative")
+    test = out.get("test") or {"name": "test"}
     stats = (
-        f"lift {_num(lift_.get('absolute'))} ({confidence} CI "
+        f"lift {_num(lift_.get('absolute'))} ({confidence} {interval} "
         f"{', '.join(_num(v) for v in lift_.get('absolute_ci') or [])})"
         + (f", relative {rel * 100:+.2f}%" if rel is not None else "")
-        + f"; {out['test']['name']} p = {_num(out['p_value'], 3)}"
+        + f"; {test['name']} p = {_num(out['p_value'], 3)}"
+        + (
+            f" (always valid) at look {sequential['look']} after {out['elapsed_seconds']:.0f}s"
+            if sequential
+            else ""
+        )
     )
     tail = {
         "challenger_wins": f" < alpha {strategy.alpha:g}; the challenger takes all traffic",
@@ -282,11 +372,23 @@ def evaluate_ab(
         "challenger", release.variant_name, read(release.variant_name), metric.kind, strategy.alpha
     )
     verdict, out = analyse(strategy, incumbent, challenger)
-    already_extended = deployment.ab is not None and deployment.ab.extended
+    earlier = deployment.ab
+    sequential = strategy.test == "sequential"
+    if sequential:
+        verdict, out = sequential_look(
+            strategy,
+            incumbent,
+            challenger,
+            out,
+            look=(earlier.sequential.look + 1) if earlier and earlier.sequential else 1,
+            earlier_p=earlier.sequential.p_value if earlier and earlier.sequential else 1.0,
+        )
+    already_extended = earlier is not None and earlier.extended
     limit = strategy.max_duration_seconds or 2 * strategy.duration_seconds
     elapsed = now - start
     out["elapsed_seconds"] = round(elapsed, 3)
     common = {
+        "test_kind": strategy.test,
         "metric": metric.name,
         "namespace": metric.namespace,
         "kind": metric.kind,
@@ -297,13 +399,32 @@ def evaluate_ab(
         "result_key": f"{iso(start)}#{deployment.deployment_id}",
         **out,
     }
+    horizon = limit if already_extended else strategy.duration_seconds
+    if (
+        sequential and verdict in ("inconclusive", "insufficient_data") and horizon - elapsed >= 1.0
+    ):  # no verdict yet: look again
+        extend = int(min(strategy.look_interval(), horizon - elapsed))
+        look = out["sequential"]["look"]
+        nextlook = {
+            **common,
+            "verdict": "extend",
+            "extended": already_extended,
+            "extend_seconds": extend,
+            "cause": (
+                f"A/B test on {metric.name}: no verdict at look {look} after {elapsed:.0f}s "
+                f"(incumbent {incumbent.count:.0f}, challenger {challenger.count:.0f} units; "
+                f"always-valid p = {_num(out['p_value'], 3)}); next look in {extend}s"
+            ),
+        }
+        return ABResult.model_validate(nextlook).model_dump(mode="json")
     if (
         verdict == "insufficient_data"
         and strategy.on_insufficient_data == "extend"
         and not already_extended
         and limit - elapsed >= 1.0
     ):
-        extend = int(limit - elapsed)
+        left = limit - elapsed
+        extend = int(min(strategy.look_interval(), left) if sequential else left)
         extension = {
             **common,
             "verdict": "extend",
@@ -312,8 +433,12 @@ def evaluate_ab(
             "cause": (
                 f"A/B test on {metric.name}: too few units (incumbent {incumbent.count:.0f}, "
                 f"challenger {challenger.count:.0f} < min_samples_per_variant "
-                f"{strategy.min_samples_per_variant}); extended by {extend}s "
-                f"(max_duration_seconds {limit})"
+                f"{strategy.min_samples_per_variant}); "
+                + (
+                    f"looking on up to max_duration_seconds {limit}, next look in {extend}s"
+                    if sequential
+                    else f"extended by {extend}s (max_duration_seconds {limit})"
+                )
             ),
         }
         return ABResult.model_validate(extension).model_dump(mode="json")

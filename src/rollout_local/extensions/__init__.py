@@ -94,6 +94,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "async_inference",
     "sns_lambda",
     "data_capture",
+    "unemulated_operations",
 )
 
 _installed = False

@@ -89,6 +89,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "runtime",
     "cloudwatch_alarms",
     "cloudwatch_metric_data",
+    "cloudwatch_alarm_history",
     "lambda_log_isolation",
     "batch_transform",
     "async_inference",

@@ -95,6 +95,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "async_inference",
     "sns_lambda",
     "data_capture",
+    "sagemaker_unset_members",
     "unemulated_operations",
 )
 

@@ -96,6 +96,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "sns_lambda",
     "data_capture",
     "sagemaker_unset_members",
+    "sagemaker_errors",
     "unemulated_operations",
 )
 

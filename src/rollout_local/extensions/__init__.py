@@ -97,6 +97,7 @@ MODULE_NAMES: tuple[str, ...] = (
     "data_capture",
     "sagemaker_unset_members",
     "sagemaker_errors",
+    "sfn_api_answers",
     "unemulated_operations",
 )
 

@@ -1,5 +1,7 @@
 """SageMaker Describe* answers leave out the members that were never set, as AWS does.
 
+(And answer the one required member moto leaves out: ``ModelPackageName``, below.)
+
 SageMaker's API reference marks most structures of a Describe* answer optional, and AWS
 leaves an optional member out when it was not set. moto answers them as empty values
 instead: ``DescribeEndpointConfig`` with ``"DataCaptureConfig": {}``, ``DescribeModel`` with
@@ -15,6 +17,12 @@ along the operation's output shape (botocore's service model, the API reference'
 shapes) and leaves out, at any depth, a member that is ``None``, an empty structure or an
 empty list, unless the shape says the member is required (then it stays as moto gave it).
 Everything that was set is answered unchanged.
+
+``DescribeModelPackage``'s output shape marks ``ModelPackageName`` required; moto deletes it
+from a versioned package (one of a group), so ``sagemaker-core``'s ``ModelPackage.get``
+fails ("model_package_name: Field required"). A versioned package answers its group's
+name there, as SageMaker does. (``ListModelPackages`` summaries of versioned packages carry
+no ``ModelPackageName`` on AWS either, and are left as moto answers them.)
 """
 
 from __future__ import annotations
@@ -64,6 +72,18 @@ def clean(value: Any, shape: Shape | None) -> Any:
     return value
 
 
+def _package_name(answer: dict[str, Any]) -> dict[str, Any]:
+    if "ModelPackageName" not in answer and answer.get("ModelPackageGroupName"):
+        return {"ModelPackageName": answer["ModelPackageGroupName"], **answer}
+    return answer
+
+
+#: a required member moto leaves out, per operation
+_REQUIRED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "DescribeModelPackage": _package_name,
+}
+
+
 def _output_shape(operation: str) -> Shape | None:
     model: OperationModel = moto_responses.get_service_model("sagemaker").operation_model(operation)
     return model.output_shape
@@ -75,7 +95,9 @@ def _cleaning(name: str, operation: str) -> Callable[[SageMakerResponse], Any]:
     def method(self: SageMakerResponse) -> Any:
         result = moto_method(self)
         if isinstance(result, ActionResult) and isinstance(result.result, dict):
-            return ActionResult(clean(result.result, _output_shape(operation)))
+            answer = clean(result.result, _output_shape(operation))
+            fill = _REQUIRED.get(operation)
+            return ActionResult(fill(answer) if fill else answer)
         return result
 
     method.__name__ = name

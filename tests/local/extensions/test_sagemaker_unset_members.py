@@ -72,7 +72,9 @@ def test_a_set_data_capture_config_is_answered(aws_manual: boto3.Session) -> Non
     assert got["DestinationS3Uri"] == "s3://models/capture"
 
 
-def test_describe_model_package_has_no_empty_structures(aws_manual: boto3.Session) -> None:
+def test_describe_model_package_has_its_required_name_and_no_empty_members(
+    aws_manual: boto3.Session,
+) -> None:
     sm = aws_manual.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName="unset-group")
     arn = sm.create_model_package(
@@ -90,6 +92,10 @@ def test_describe_model_package_has_no_empty_structures(aws_manual: boto3.Sessio
     for unset in ("ModelMetrics", "DriftCheckBaselines", "ValidationSpecification"):
         assert unset not in package
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    # ModelPackageName is required by the output shape: a versioned package's is its group's
+    assert package["ModelPackageName"] == "unset-group"
+    assert package["ModelPackageGroupName"] == "unset-group"
+    assert package["ModelPackageVersion"] == 1
     group = sm.describe_model_package_group(ModelPackageGroupName="unset-group")
     assert {key for key, value in group.items() if value in ({}, [], None)} == set()
 

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test test-fast lint bench local clean asl diagrams docs demo-inference demo-strategies
+.PHONY: venv clients-venv demo test test-fast lint bench local clean asl diagrams docs demo-inference demo-strategies
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,25 @@ demo-strategies: $(STAMP)
 demo-inference: $(STAMP)
 	$(BIN)/python -m rollout_local.demo_inference
 
+# The real SDK clients of tests/clients (sagemaker-core, the classic SDK's Predictor) pin
+# their own boto3, rich, attrs and packaging: a venv of their own, exact pins in
+# requirements-clients.lock. The tests run them as subprocesses of .venv-clients/bin/python.
+CLIENTS_VENV  := .venv-clients
+CLIENTS_STAMP := $(CLIENTS_VENV)/.installed
+$(CLIENTS_STAMP): requirements-clients.lock
+	test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CLIENTS_VENV)/bin/python -m pip install -q -r requirements-clients.lock
+	touch $(CLIENTS_STAMP)
+
+clients-venv: $(CLIENTS_STAMP)
+
 # Parallel test workers, each with a local stack of its own; most of a deployment is waiting,
 # so more workers than cores keep both cores busy.
 TEST_WORKERS ?= 4
 
 ## Every test: unit, adapters on moto, end-to-end on the local stack, and the linters.
-test: $(STAMP)
+test: $(STAMP) $(CLIENTS_STAMP)
 	$(BIN)/pytest -n $(TEST_WORKERS)
 	$(MAKE) --no-print-directory lint
 
@@ -92,4 +105,4 @@ local: $(STAMP)
 	$(BIN)/rollout local up
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(CLIENTS_VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -545,8 +545,13 @@ def create_state_machine(d: _Deployment, lid: str, props: dict[str, Any]) -> Non
         raise TemplateError(f"state machine {lid}: no substitution for {', '.join(unresolved)}")
     name = props.get("Name") or d.name(lid, 80)
     role = props.get("Role") or d.role(lid, "states.amazonaws.com")
+    extra: dict[str, Any] = {}
+    tracing = props.get("Tracing")
+    if isinstance(tracing, dict) and "Enabled" in tracing:
+        # SAM's Tracing.Enabled is CreateStateMachine's tracingConfiguration.enabled
+        extra["tracingConfiguration"] = {"enabled": tracing["Enabled"] in (True, "true", "True")}
     arn = d.client("stepfunctions").create_state_machine(
-        name=name, definition=text, roleArn=role, type=props.get("Type", "STANDARD")
+        name=name, definition=text, roleArn=role, type=props.get("Type", "STANDARD"), **extra
     )["stateMachineArn"]
     d.record(lid, arn, Arn=arn, Name=name)
     d.event_rules(lid, arn, "StepFunctions", props.get("Events") or {})

@@ -48,6 +48,15 @@ def test_real_template_state_machine_and_outputs(local_stack: LocalStack) -> Non
     assert local_stack.outputs["DeploymentsTableName"] == "model-rollout-DeploymentsTable"
 
 
+def test_real_template_state_machines_have_their_tracing(local_stack: LocalStack) -> None:
+    """SAM's ``Tracing: {Enabled: true}`` is CreateStateMachine's tracingConfiguration."""
+    sfn = local_stack.client("stepfunctions")
+    for name in ("DeployModelStateMachine", "BatchTransformStateMachine"):
+        described = sfn.describe_state_machine(stateMachineArn=local_stack.resources[name])
+        assert described["tracingConfiguration"] == {"enabled": True}, name
+        assert described["type"] == "STANDARD"
+
+
 @pytest.mark.parametrize(
     ("rule", "target"),
     [

@@ -167,3 +167,17 @@ def test_every_patch_applies_to_the_installed_moto() -> None:
     extensions.install()
     assert extensions._installed
     assert vars(SageMakerModelBackend)["update_endpoint"] is sagemaker_endpoints.update_endpoint
+
+
+def test_every_installed_module_is_documented() -> None:
+    """Each module of MODULE_NAMES has its row in the fence's README and its line in the
+    package docstring (the AWS behaviour it adds)."""
+    from pathlib import Path
+
+    from rollout_local import extensions
+
+    readme = (Path(extensions.__file__).parent / "README.md").read_text(encoding="utf-8")
+    docstring = extensions.__doc__ or ""
+    for name in extensions.MODULE_NAMES:
+        assert f"| `{name}` |" in readme, name
+        assert f"``{name}``" in docstring, name

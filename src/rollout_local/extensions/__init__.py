@@ -25,6 +25,9 @@ Installed for the life of the process by ``install()`` (idempotent), in this ord
 - ``cloudwatch_alarms``: continuous alarm evaluation (incl. metric math), alarm state
   change events, ``SetAlarmState`` events.
 - ``cloudwatch_metric_data``: ``GetMetricData`` with percentile statistics (``p99``).
+- ``cloudwatch_alarm_history``: ``DescribeAlarmHistory``, with the ``StateUpdate`` and
+  ``ConfigurationUpdate`` items CloudWatch writes, its filters and paging; an alarm's
+  history outlives ``DeleteAlarms``.
 - ``lambda_log_isolation``: Powertools log keys per invocation (one execution environment
   runs one invocation at a time), although all functions share this process.
 - ``batch_transform``: transform jobs that run the local model over S3 input, with
@@ -35,6 +38,17 @@ Installed for the life of the process by ``install()`` (idempotent), in this ord
 - ``data_capture``: ``DataCaptureConfig``: sampled requests and responses of production and
   shadow variants written to S3 as SageMaker's JSON Lines capture files (one ``eventId``
   per request, shared by its shadow copy).
+- ``sagemaker_unset_members``: Describe* of models, endpoint configs, endpoints and model
+  packages (groups) without the members never set (``DataCaptureConfig: {}``, ...), and a
+  versioned package's required ``ModelPackageName``.
+- ``sagemaker_errors``: ``ValidationException`` for ``CreateModelPackageGroup`` of an existing
+  name and for the tag operations on an ARN without a resource (moto: a 500).
+- ``sfn_api_answers``: ``GetExecutionHistory``'s ``reverseOrder``, ``includeExecutionData``
+  and paging; the state machine ``type`` kept and listed; ``DescribeExecution``'s redrive
+  fields.
+- ``unemulated_operations``: an operation moto lacks answers a 400 naming it
+  (``UnknownOperationException`` / ``InvalidAction``, as AWS answers an unknown operation);
+  exceptions inside implemented operations keep moto's answer.
 
 Toggled by the local stack at each start and stop (``install_routing`` /
 ``uninstall_routing``, both idempotent):
@@ -89,11 +103,16 @@ MODULE_NAMES: tuple[str, ...] = (
     "runtime",
     "cloudwatch_alarms",
     "cloudwatch_metric_data",
+    "cloudwatch_alarm_history",
     "lambda_log_isolation",
     "batch_transform",
     "async_inference",
     "sns_lambda",
     "data_capture",
+    "sagemaker_unset_members",
+    "sagemaker_errors",
+    "sfn_api_answers",
+    "unemulated_operations",
 )
 
 _installed = False

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from rollout_local import extensions
 from rollout_local.extensions._common import stop_all_timers
@@ -87,6 +88,28 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
 def aws_manual(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
     """The same without the alarm evaluator: tests call ``evaluate_all(now)`` themselves."""
     yield from _stack(monkeypatch, background=False)
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto's HTTP server (ThreadedMotoServer) with the extensions, as the local stack runs
+    it; yields the keyword arguments of a boto3 client against it."""
+    monkeypatch.setenv("ROLLOUT_LOCAL_PROVISION_SECONDS", "0.2")
+    extensions.install()
+    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    srv.start()
+    stop = extensions.start_background()
+    host, port = srv.get_host_and_port()
+    try:
+        yield {
+            "endpoint_url": f"http://{host}:{port}",
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+    finally:
+        stop()
+        srv.stop()
 
 
 def put_model(session: boto3.Session, key: str, **spec: Any) -> str:

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from rollout_local import extensions
 from rollout_local.local_model import model_tarball
 
 from .conftest import wait_until
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("ROLLOUT_LOCAL_PROVISION_SECONDS", "0.2")
-    extensions.install()
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    stop = extensions.start_background()
-    host, port = srv.get_host_and_port()
-    try:
-        yield {
-            "endpoint_url": f"http://{host}:{port}",
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-    finally:
-        stop()
-        srv.stop()
 
 
 def test_update_endpoint_invoke_and_alarm_over_http(server: dict[str, Any]) -> None:

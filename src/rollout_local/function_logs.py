@@ -42,15 +42,22 @@ class InvocationOutput(io.TextIOBase):
     def write(self, text: str) -> int:
         buffer: list[str] | None = getattr(self._local, "buffer", None)
         if buffer is None:
-            return self.base.write(text)
+            return self.target().write(text)
         buffer.append(text)
         return len(text)
 
+    def target(self) -> TextIO:
+        """Where text from outside invocations goes: the stdout this stream wraps (the
+        process's own once that one is closed, e.g. a test's capture that ended)."""
+        if getattr(self.base, "closed", False) and sys.__stdout__ is not None:
+            return sys.__stdout__
+        return self.base
+
     def flush(self) -> None:
-        self.base.flush()
+        self.target().flush()
 
     def isatty(self) -> bool:
-        return self.base.isatty()
+        return self.target().isatty()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -102,6 +109,16 @@ def _adopt_stdout_handlers(output: InvocationOutput) -> None:
                 handler.stream = output
 
 
+def _claim_stdout(output: InvocationOutput) -> None:
+    """A handler's ``print`` (Powertools' EMF lines) writes to ``sys.stdout`` as it is now:
+    something may have replaced the invocation-aware stream since ``install`` (a test's
+    output capture does at each test). Wrap what is there now."""
+    current = sys.stdout
+    if current is not output and not isinstance(current, InvocationOutput):
+        output.base = current
+        sys.stdout = output
+
+
 def adopt_handlers() -> None:
     """Before each invocation: every logger writes to the function's log (see above)."""
     if _output is not None:
@@ -121,6 +138,7 @@ def invocation(context: Any, started: float | None = None) -> Iterator[None]:
         yield
         return
     began = time.time() if started is None else started
+    _claim_stdout(output)
     buffer: list[str] = []
     try:
         with output.capture() as buffer:
@@ -129,7 +147,7 @@ def invocation(context: Any, started: float | None = None) -> Iterator[None]:
         lines = "".join(buffer).splitlines()
         _record(context, lines, began)
         if output.echo:
-            output.base.write("".join(line + "\n" for line in lines))
+            output.target().write("".join(line + "\n" for line in lines))
 
 
 def _record(context: Any, printed: list[str], began: float) -> None:

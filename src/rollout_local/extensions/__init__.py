@@ -25,8 +25,14 @@ Installed for the life of the process by ``install()`` (idempotent), in this ord
 - ``cloudwatch_alarms``: continuous alarm evaluation (incl. metric math), alarm state
   change events, ``SetAlarmState`` events.
 - ``cloudwatch_metric_data``: ``GetMetricData`` with percentile statistics (``p99``).
-- ``lambda_log_isolation``: Powertools log keys per invocation (one execution environment
-  runs one invocation at a time), although all functions share this process.
+- ``cloudwatch_list_metrics``: ``ListMetrics`` lists each metric (namespace, name,
+  dimensions) once, not once per datapoint.
+- ``lambda_log_isolation``: Powertools log keys per execution environment (one runs one
+  invocation at a time; ``rollout_local.execution_environments``), although all functions
+  share this process.
+- ``powertools_environments``: Powertools' cold start (``cold_start`` key, ``ColdStart``)
+  and ``Metrics``' metric set per execution environment: concurrent invocations do not
+  flush each other's metrics.
 - ``batch_transform``: transform jobs that run the local model over S3 input, with
   ``DataProcessing`` (filters, join with the input) and transform job state change events.
 - ``async_inference``: ``InvokeEndpointAsync`` running the model on the S3 input in the
@@ -89,7 +95,9 @@ MODULE_NAMES: tuple[str, ...] = (
     "runtime",
     "cloudwatch_alarms",
     "cloudwatch_metric_data",
+    "cloudwatch_list_metrics",
     "lambda_log_isolation",
+    "powertools_environments",
     "batch_transform",
     "async_inference",
     "sns_lambda",

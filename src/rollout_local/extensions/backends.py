@@ -19,6 +19,7 @@ The events AWS services emit go through ``rollout_local.extensions.bus``.
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -68,10 +69,18 @@ def put_metric_data(
     account_id: str = ACCOUNT_ID,
     region: str = REGION,
 ) -> None:
-    """``PutMetricData`` of ``metric_data`` (its ``MetricData`` members) into ``namespace``."""
+    """``PutMetricData`` of ``metric_data`` (its ``MetricData`` members) into ``namespace``.
+
+    A ``Timestamp`` is kept as moto keeps the ones of its requests: naive UTC."""
     from moto.cloudwatch.models import cloudwatch_backends
 
-    cloudwatch_backends[account_id][region].put_metric_data(namespace, metric_data)
+    members = [
+        {**m, "Timestamp": m["Timestamp"].astimezone(UTC).replace(tzinfo=None)}
+        if isinstance(m.get("Timestamp"), datetime) and m["Timestamp"].tzinfo is not None
+        else m
+        for m in metric_data
+    ]
+    cloudwatch_backends[account_id][region].put_metric_data(namespace, members)
 
 
 def reset() -> None:

@@ -16,12 +16,12 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console, Group
 from rich.live import Live
-from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from rollout_cli.context import DEFAULT_STACK, CliError, Context
+from rollout_cli.tables import Column, print_block, print_fields, print_table
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -127,32 +127,36 @@ def deployments(
     if as_json:
         _print_json(rows)
         return
-    table = Table(title=f"deployments ({ctx.deployments_table})", header_style="bold")
-    for column in (
-        "deployment",
-        "endpoint",
-        "model version",
-        "strategy",
-        "status",
-        "started",
-        "duration",
-        "outcome",
-        "reason",
-    ):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            row["deployment_id"][:13] + ("…" if len(row["deployment_id"]) > 13 else ""),
-            row["endpoint"],
-            row["model_version"],
-            strategy_text(row["strategy"]),
-            _styled(row["status"]),
-            (row["started"] or "")[:19].replace("T", " "),
-            _seconds(row["seconds"]),
-            row["outcome"],
-            (row["reason"] or "")[:100],
-        )
-    console.print(table)
+    columns = [
+        Column("deployment", min_width=13),
+        Column("endpoint", min_width=10),
+        Column("model version", min_width=10, hide=3),
+        Column("strategy", min_width=10, hide=5),
+        Column("status", min_width=15),
+        Column("started", min_width=19, hide=4),
+        Column("duration", justify="right", hide=2),
+        Column("outcome", min_width=10),
+        Column("reason", min_width=12, hide=1),
+    ]
+    print_table(
+        console,
+        columns,
+        [
+            [
+                row["deployment_id"],
+                row["endpoint"],
+                row["model_version"],
+                strategy_text(row["strategy"]),
+                _styled(row["status"]),
+                (row["started"] or "")[:19].replace("T", " "),
+                _seconds(row["seconds"]),
+                row["outcome"],
+                row["reason"],
+            ]
+            for row in rows
+        ],
+        title=f"deployments ({ctx.deployments_table})",
+    )
 
 
 # ---------------------------------------------------------------------- show
@@ -179,31 +183,60 @@ def show(
         _print_json(view)
         return
     console.print(
-        f"[bold]{view['deployment_id']}[/]  {view['execution_arn']}\nstatus ",
-        _styled(view["status"]),
-        f"  started {view['started']}  took {_seconds(view['seconds'])}",
+        Text.assemble(
+            (view["deployment_id"], "bold"),
+            f"  {view['execution_arn']}\nstatus ",
+            _styled(view["status"]),
+            f"  started {view['started']}  took {_seconds(view['seconds'])}",
+        ),
+        soft_wrap=not console.is_terminal,
     )
-    table = Table(header_style="bold", box=None, padding=(0, 2))
-    for column in ("", "state", "type", "status", "seconds", "error"):
-        table.add_column(column)
     marks = {"succeeded": "✔", "caught": "↪", "failed": "✘", "running": "…", "not reached": "·"}
-    for state in view["states"]:
-        table.add_row(
-            marks.get(state["status"], "?"),
-            state["name"],
-            state["type"],
-            _styled(state["status"]),
-            f"{state['seconds']:.2f}" if "seconds" in state else "",
-            state.get("error") or "",
+    columns = [
+        Column("", min_width=1),
+        Column("state", min_width=12),
+        Column("type", min_width=6, hide=3),
+        Column("status", min_width=11),
+        Column("run", justify="right", min_width=3, hide=4),
+        Column("traffic step", min_width=8, hide=2),
+        Column("seconds", justify="right", hide=5),
+        Column("error", min_width=10, hide=1),
+    ]
+    rows: list[list[Any]] = []
+    for run in view["runs"]:  # every run, in the order they ran
+        step = run.get("traffic_step")
+        rows.append(
+            [
+                marks.get(run["status"], "?"),
+                run["name"],
+                run["type"],
+                _styled(run["status"]),
+                f"{run['run']}/{run['runs']}",
+                _step_text(step),
+                f"{run['seconds']:.2f}",
+                run.get("error") or "",
+            ]
         )
-    console.print(table)
+    for state in view["states"]:  # then the states it did not reach, in the ASL's order
+        if not state["visits"]:
+            rows.append(
+                ["·", state["name"], state["type"], _styled(state["status"]), "0", "", "", ""]
+            )
+    print_table(console, columns, rows)
     if view["error"] or view["cause"]:
-        console.print(Panel(f"{view['cause'] or ''}", title=f"[red]{view['error']}[/]"))
+        print_block(console, str(view["error"]), str(view["cause"] or ""))
     if io:
-        for state in view["states"]:
-            if state.get("visits"):
-                console.rule(f"{state['name']}")
-                console.print_json(data={"input": state["input"], "output": state["output"]})
+        for run in view["runs"]:
+            console.rule(f"{run['name']} (run {run['run']}/{run['runs']})")
+            console.print_json(data={"input": run["input"], "output": run["output"]})
+
+
+def _step_text(step: dict[str, Any] | None) -> str:
+    if not step:
+        return ""
+    percent = step.get("percent")
+    share = f" at {percent:g}%" if isinstance(percent, int | float) else ""
+    return f"{step['number']}/{step['count']}{share}"
 
 
 # ---------------------------------------------------------------------- watch
@@ -430,30 +463,38 @@ def lineage(
         return
     serving = data["serving"]
     if serving is None:
-        console.print(f"endpoint {endpoint} does not exist")
+        console.print(f"endpoint {endpoint} does not exist now; its deployments:")
     else:
-        console.print(_lineage_panel("serving now", serving["package"], serving))
+        _print_lineage(console, "serving now", serving["package"], serving)
     for before in data["served_before"]:
-        console.print(_lineage_panel("served before", before["package"], before))
+        _print_lineage(console, "served before", before["package"], before)
     if data["rollbacks"]:
-        table = Table(title="rollbacks", header_style="bold", box=None, padding=(0, 2))
-        for column in ("deployment", "version", "started", "status", "reason"):
-            table.add_column(column, overflow="fold")
-        for row in data["rollbacks"]:
-            table.add_row(
-                row["deployment_id"],
-                row["model_version"],
-                (row["started"] or "")[:19],
-                _styled(row["status"]),
-                (row["reason"] or "")[:100],
-            )
-        console.print(table)
+        print_table(
+            console,
+            [
+                Column("deployment", min_width=13),
+                Column("version", min_width=10, hide=2),
+                Column("started", min_width=19, hide=3),
+                Column("status", min_width=15),
+                Column("reason", min_width=12, hide=1),
+            ],
+            [
+                [
+                    row["deployment_id"],
+                    row["model_version"],
+                    (row["started"] or "")[:19],
+                    _styled(row["status"]),
+                    row["reason"],
+                ]
+                for row in data["rollbacks"]
+            ],
+            title="rollbacks",
+        )
 
 
-def _lineage_panel(title: str, package: dict[str, Any] | None, entry: dict[str, Any]) -> Panel:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
+def _print_lineage(
+    console: Console, title: str, package: dict[str, Any] | None, entry: dict[str, Any]
+) -> None:
     package = package or {}
     approval = package.get("approval") or {}
     deployment = entry.get("deployment") or {}
@@ -499,9 +540,7 @@ def _lineage_panel(title: str, package: dict[str, Any] | None, entry: dict[str, 
         )
     if deployment.get("report_url"):
         rows.append(("report", deployment["report_url"]))
-    for key, value in rows:
-        grid.add_row(key, "" if value is None else str(value))
-    return Panel(grid, title=title, title_align="left")
+    print_fields(console, title, rows)
 
 
 # ---------------------------------------------------------------------- report

@@ -21,10 +21,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from model_rollout.domain.lineage import TAG_DATA_VERSION, TAG_GIT_COMMIT, TAG_MODEL_PACKAGE_ARN
 from model_rollout.domain.policy import default_policy
+from rollout_cli.tables import Column, print_table
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
 GROUP = "churn"
@@ -101,7 +101,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def timeline(bench: Workbench, execution: dict[str, Any]) -> Table:
+def print_timeline(console: Console, bench: Workbench, execution: dict[str, Any]) -> None:
     """States in the order entered, with how long each took, like the console's view."""
     events = bench.history(execution["executionArn"])
     entered: dict[str, datetime] = {}
@@ -115,12 +115,11 @@ def timeline(bench: Workbench, execution: dict[str, Any]) -> Table:
             rows.append((name, (event["timestamp"] - start).total_seconds()))
     for name, start in entered.items():  # entered but never exited: where it failed
         rows.append((name, (events[-1]["timestamp"] - start).total_seconds()))
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    table.add_column("state")
-    table.add_column("seconds", justify="right")
-    for name, seconds in rows:
-        table.add_row(name, f"{seconds:.2f}")
-    return table
+    print_table(
+        console,
+        [Column("state", min_width=12), Column("seconds", justify="right")],
+        [[name, f"{seconds:.2f}"] for name, seconds in rows],
+    )
 
 
 def traffic_steps(bench: Workbench, execution: dict[str, Any]) -> str:
@@ -181,7 +180,7 @@ def run_story(bench: Workbench, console: Console) -> bool:
             bench.approve(package_arn)
             execution = bench.wait_for_execution(package_arn, timeout=120)
             elapsed = time.monotonic() - started
-            console.print(timeline(bench, execution))
+            print_timeline(console, bench, execution)
             steps = traffic_steps(bench, execution)
             if steps:
                 console.print(f"traffic steps (new variant's share): {steps}")

@@ -19,9 +19,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from rollout_cli.demo import POLICY, endpoint_summary, free_port, timeline
+from rollout_cli.demo import POLICY, endpoint_summary, free_port, print_timeline
+from rollout_cli.tables import Column, print_table
 from rollout_local.experiment_workbench import publish_outcomes
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
@@ -163,26 +163,37 @@ def ab_summary(bench: Workbench, execution_arn: str) -> str | None:
     )
 
 
-def staleness(bench: Workbench, table_name: str) -> Table:
+def print_staleness(console: Console, bench: Workbench, table_name: str) -> None:
     from model_rollout.adapters.ab_results import ABResults
     from model_rollout.strategies.ab import list_ab_results
 
     results = list_ab_results(
         ENDPOINT, results=ABResults(bench.client("dynamodb"), table_name=table_name)
     )
-    table = Table(title=f"A/B results of {ENDPOINT}, oldest first", box=None, padding=(0, 2))
-    for column in ("ended", "challenger", "verdict", "relative lift", "p"):
-        table.add_column(column)
+    rows = []
     for result in results:
         rel = result.get("relative_lift")
-        table.add_row(
-            str(result["ended_at"]),
-            str(result["challenger_package_arn"]).rsplit("/", 1)[-1],
-            result["verdict"],
-            "n/a" if rel is None else f"{rel * 100:+.1f}%",
-            "n/a" if result.get("p_value") is None else f"{result['p_value']:.3g}",
+        rows.append(
+            [
+                str(result["ended_at"]),
+                str(result["challenger_package_arn"]).rsplit("/", 1)[-1],
+                result["verdict"],
+                "n/a" if rel is None else f"{rel * 100:+.1f}%",
+                "n/a" if result.get("p_value") is None else f"{result['p_value']:.3g}",
+            ]
         )
-    return table
+    print_table(
+        console,
+        [
+            Column("ended", min_width=19),
+            Column("challenger", min_width=10),
+            Column("verdict", min_width=12),
+            Column("relative lift", justify="right", hide=1),
+            Column("p", justify="right", hide=2),
+        ],
+        rows,
+        title=f"A/B results of {ENDPOINT}, oldest first",
+    )
 
 
 def run_story(bench: Workbench, console: Console, table_name: str) -> bool:
@@ -196,7 +207,7 @@ def run_story(bench: Workbench, console: Console, table_name: str) -> bool:
             if version.rates is not None:
                 report_outcomes(bench, bench.running_execution(package_arn), version.rates)
             execution = bench.wait_for_execution(package_arn, timeout=180)
-            console.print(timeline(bench, execution))
+            print_timeline(console, bench, execution)
             for line in (
                 shadow_summary(bench, execution["executionArn"]),
                 ab_summary(bench, execution["executionArn"]),
@@ -213,7 +224,7 @@ def run_story(bench: Workbench, console: Console, table_name: str) -> bool:
             console.print(endpoint_summary(bench))
             if number == 1:  # the application calls the endpoint once it exists
                 running.enter_context(bench.traffic(ENDPOINT, rate_per_second=25))
-    console.print(staleness(bench, table_name))
+    print_staleness(console, bench, table_name)
     return all_as_expected
 
 

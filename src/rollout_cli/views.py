@@ -17,6 +17,7 @@ from model_rollout.adapters.records import APPROVAL_PREFIX, DeploymentRecords
 from model_rollout.domain.lineage import TAG_DEPLOYMENT_ID, TAG_MODEL_PACKAGE_ARN, TAG_PREFIX
 from model_rollout.reporting.reports import (
     ExecutionTrace,
+    StateVisit,
     epoch,
     iso,
     read_trace,
@@ -155,17 +156,30 @@ def execution_view(ctx: Context, ref: str, *, io: bool = False) -> dict[str, Any
     definition = json.loads(machine["definition"])
     now = time.time()
     end = trace.stopped or now
+    asl_types = {name: state.get("Type", "?") for name, state in definition["States"].items()}
+    # every run of every state, in the order they ran: a state of a progressive strategy
+    # runs once per traffic step
+    counts = {name: sum(v.name == name for v in trace.visits) for name in asl_types}
+    seen: dict[str, int] = {}
+    runs = []
+    for visit in trace.visits:
+        seen[visit.name] = seen.get(visit.name, 0) + 1
+        run = visit.as_dict(end, io=io)
+        run["type"] = asl_types.get(visit.name, visit.type)
+        run["run"] = seen[visit.name]
+        run["runs"] = counts.get(visit.name, seen[visit.name])
+        run["traffic_step"] = traffic_step(visit)
+        runs.append(run)
     states = []
     for name in state_order(definition):
-        visits = [v for v in trace.visits if v.name == name]
-        asl_type = definition["States"][name].get("Type", "?")
-        if not visits:
-            states.append({"name": name, "type": asl_type, "status": "not reached", "visits": 0})
+        mine = [r for r in runs if r["name"] == name]
+        if not mine:
+            states.append(
+                {"name": name, "type": asl_types[name], "status": "not reached", "visits": 0}
+            )
             continue
-        last = visits[-1]
-        entry = last.as_dict(end, io=io)
-        entry["type"] = asl_type
-        entry["visits"] = len(visits)
+        entry = dict(mine[-1])  # the last run's status, as the console shows the state
+        entry["visits"] = len(mine)
         states.append(entry)
     return {
         "deployment_id": record["deployment_id"],
@@ -178,8 +192,27 @@ def execution_view(ctx: Context, ref: str, *, io: bool = False) -> dict[str, Any
         "error": trace.error,
         "cause": trace.cause,
         "path": [v.name for v in trace.visits],
+        "runs": runs,
         "states": states,
     }
+
+
+def traffic_step(visit: StateVisit) -> dict[str, Any] | None:
+    """The traffic step a run of a state belongs to (``$.step`` of its output, else of its
+    input; 1-based), when the deployment's strategy has steps."""
+    for text in (visit.output, visit.input):
+        try:
+            document = json.loads(text) if text else None
+        except ValueError:
+            continue
+        step = document.get("step") if isinstance(document, dict) else None
+        if isinstance(step, dict) and isinstance(step.get("index"), int) and step.get("count"):
+            return {
+                "number": step["index"] + 1,
+                "count": step["count"],
+                "percent": step.get("percent"),
+            }
+    return None
 
 
 # ---------------------------------------------------------------------- watch
@@ -348,6 +381,11 @@ def lineage(ctx: Context, endpoint: str) -> dict[str, Any]:
     except ClientError:
         described, tags = None, {}
     history = list_deployments(ctx, endpoint=endpoint, limit=200)
+    if described is None and not history:
+        raise CliError(
+            f"endpoint {endpoint} does not exist and no deployment of it is recorded in table "
+            f"{ctx.deployments_table}: check the name (rollout deployments lists the endpoints)"
+        )
     by_id = {row["deployment_id"]: row for row in history}
     serving_id = tags.get(TAG_DEPLOYMENT_ID)
     serving: dict[str, Any] | None = None

@@ -5,7 +5,13 @@ one process and one ``sys.stdout``. ``sys.stdout`` is replaced by a thread-aware
 text written by the thread running an invocation is collected and, when the invocation
 ends, put into moto's CloudWatch Logs (one stream per invocation, with the runtime's
 START/END/REPORT lines), and echoed to the terminal only when asked (``rollout local up``).
-Text from any other thread goes to the real stdout untouched.
+Text from any other thread goes to the real stdout untouched. The log of an invocation that
+raised is kept too, as on Lambda.
+
+The EMF documents among those lines (Powertools ``Metrics``) become CloudWatch metrics, as
+CloudWatch Logs extracts them from a Lambda log group (``rollout_local.emf``): one datum per
+metric and dimension set, put as ``PutMetricData`` would. A malformed document is dropped
+with a warning; it never fails the invocation.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from rollout_local.extensions.backends import put_log_lines
+from rollout_local import emf
+from rollout_local.extensions.backends import put_log_lines, put_metric_data
+
+logger = logging.getLogger(__name__)
 
 
 class InvocationOutput(io.TextIOBase):
@@ -33,15 +42,22 @@ class InvocationOutput(io.TextIOBase):
     def write(self, text: str) -> int:
         buffer: list[str] | None = getattr(self._local, "buffer", None)
         if buffer is None:
-            return self.base.write(text)
+            return self.target().write(text)
         buffer.append(text)
         return len(text)
 
+    def target(self) -> TextIO:
+        """Where text from outside invocations goes: the stdout this stream wraps (the
+        process's own once that one is closed, e.g. a test's capture that ended)."""
+        if getattr(self.base, "closed", False) and sys.__stdout__ is not None:
+            return sys.__stdout__
+        return self.base
+
     def flush(self) -> None:
-        self.base.flush()
+        self.target().flush()
 
     def isatty(self) -> bool:
-        return self.base.isatty()
+        return self.target().isatty()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -93,6 +109,16 @@ def _adopt_stdout_handlers(output: InvocationOutput) -> None:
                 handler.stream = output
 
 
+def _claim_stdout(output: InvocationOutput) -> None:
+    """A handler's ``print`` (Powertools' EMF lines) writes to ``sys.stdout`` as it is now:
+    something may have replaced the invocation-aware stream since ``install`` (a test's
+    output capture does at each test). Wrap what is there now."""
+    current = sys.stdout
+    if current is not output and not isinstance(current, InvocationOutput):
+        output.base = current
+        sys.stdout = output
+
+
 def adopt_handlers() -> None:
     """Before each invocation: every logger writes to the function's log (see above)."""
     if _output is not None:
@@ -112,22 +138,35 @@ def invocation(context: Any, started: float | None = None) -> Iterator[None]:
         yield
         return
     began = time.time() if started is None else started
-    with output.capture() as buffer:
-        try:
+    _claim_stdout(output)
+    buffer: list[str] = []
+    try:
+        with output.capture() as buffer:
             yield
-        finally:
-            elapsed_ms = (time.time() - began) * 1000
-            request = context.aws_request_id
-            lines = [f"START RequestId: {request} Version: {context.function_version}"]
-            lines += "".join(buffer).splitlines()
-            lines += [
-                f"END RequestId: {request}",
-                f"REPORT RequestId: {request}\tDuration: {elapsed_ms:.2f} ms\t"
-                f"Memory Size: {context.memory_limit_in_mb} MB",
-            ]
+    finally:  # also when the handler raised: a failed invocation's log is in CloudWatch Logs
+        lines = "".join(buffer).splitlines()
+        _record(context, lines, began)
+        if output.echo:
+            output.target().write("".join(line + "\n" for line in lines))
+
+
+def _record(context: Any, printed: list[str], began: float) -> None:
+    """The invocation's log stream (START, what it printed, END, REPORT) and its metrics."""
+    elapsed_ms = (time.time() - began) * 1000
+    request = context.aws_request_id
+    lines = [f"START RequestId: {request} Version: {context.function_version}"]
+    lines += printed
+    lines += [
+        f"END RequestId: {request}",
+        f"REPORT RequestId: {request}\tDuration: {elapsed_ms:.2f} ms\t"
+        f"Memory Size: {context.memory_limit_in_mb} MB",
+    ]
     _put(context.log_group_name, context.log_stream_name, lines, began)
-    if output.echo:
-        output.base.write("\n".join(lines[1:-2]) + ("\n" if len(lines) > 3 else ""))
+    for namespace, metric_data in emf.by_namespace(emf.extract(printed)).items():
+        try:
+            put_metric_data(namespace, metric_data)
+        except Exception:  # the metrics of a log line never fail the invocation
+            logger.warning("EMF metrics of %s not put", context.log_group_name, exc_info=True)
 
 
 def _put(group: str, stream: str, lines: list[str], began: float) -> None:

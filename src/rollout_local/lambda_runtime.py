@@ -5,8 +5,10 @@ layer (``rollout_local.extensions.lambda_invoke``) hands the invokes of the func
 registered here from the template to ``run``: they run their ``CodeUri`` + ``Handler`` in
 this process, with their own environment variables, a Lambda-like context, and errors
 reported as the Python runtime does (``FunctionError`` plus an ``errorType`` payload),
-which is what Step Functions' Retry/Catch match on. Functions created by other means keep
-moto's behaviour.
+which is what Step Functions' Retry/Catch match on. Each invocation runs in an execution
+environment of its function (``rollout_local.execution_environments``: a cold start when it
+creates one, one environment per concurrent invocation). Functions created by other means
+keep moto's behaviour.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollout_local import faults, function_logs
+from rollout_local import execution_environments, faults, function_logs
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +233,28 @@ def _environment(spec: FunctionSpec, context: LambdaContext) -> dict[str, str]:
 
 
 def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | None]:
-    """Run one invocation; return the response payload and the FunctionError, if any."""
+    """Run one invocation; return the response payload and the FunctionError, if any.
+
+    It runs in an execution environment of its function (``execution_environments``): a
+    free one, or a new one (a cold start)."""
     try:
         event = json.loads(payload) if payload else {}
     except ValueError as exc:
         return _error_payload("Runtime.UnmarshalError", str(exc), exc), "Unhandled"
+    with execution_environments.invocation(spec.function_name) as environment:
+        return _run(spec, payload, event, environment)
+
+
+def _run(
+    spec: FunctionSpec,
+    payload: bytes | str | None,
+    event: Any,
+    environment: execution_environments.Environment,
+) -> tuple[bytes, str | None]:
     context = LambdaContext(spec)
     fault = faults.take(spec.function_name, payload)
     if fault is not None and fault.kind == "error":
+        environment.discard()  # the runtime died: the next invocation starts cold
         message = (
             f"RequestId: {context.aws_request_id} Error: Runtime exited with error: signal: killed"
         )
@@ -262,6 +278,7 @@ def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | N
     except Exception as exc:
         return _error_payload(type(exc).__name__, str(exc), exc), "Unhandled"
     if fault is not None and fault.kind == "timeout":
+        environment.discard()  # Lambda resets an environment whose invocation timed out
         message = (
             f"RequestId: {context.aws_request_id} Task timed out after {spec.timeout:.2f} seconds"
         )
@@ -315,3 +332,4 @@ def uninstall(timeout: float = 5.0) -> None:
     faults.uninstall()
     _registry.clear()
     _handlers.clear()
+    execution_environments.reset()

@@ -35,14 +35,21 @@ class Cli:
 
     endpoint_url: str
 
-    def run(self, *args: str, expect: int | None = 0, timeout: float = 120) -> Ran:
+    def run(
+        self,
+        *args: str,
+        expect: int | None = 0,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+    ) -> Ran:
+        """``env``: variables over the default ones (``COLUMNS=220``, output to a pipe)."""
         done = subprocess.run(
             [sys.executable, "-m", "rollout_cli.main", *args, "--endpoint-url", self.endpoint_url],
             capture_output=True,
             text=True,
             timeout=timeout,
             cwd=ROOT,
-            env={**os.environ, "COLUMNS": "220", "PYTHONPATH": str(ROOT / "src")},
+            env={**os.environ, "COLUMNS": "220", "PYTHONPATH": str(ROOT / "src"), **(env or {})},
         )
         ran = Ran(done.returncode, done.stdout, done.stderr)
         if expect is not None:

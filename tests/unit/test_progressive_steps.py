@@ -325,11 +325,25 @@ def test_abort_fails_the_token_with_aborted_and_the_reason() -> None:
 
 def test_approve_only_at_an_approval() -> None:
     tasks = FakeTasks()
-    with pytest.raises(NoDecisionPending, match="at approval"):
+    with pytest.raises(NoDecisionPending) as refused:
         approve("d-1", "ok", waiters=FakeWaiters(WATCH), tasks=tasks)  # type: ignore[arg-type]
+    # one true reason (it waits in a watch, not at an approval) and what to do instead
+    message = str(refused.value)
+    assert "in a watch" in message and "not at an approval" in message
+    assert "use promote" in message and "approve was not applied" in message
+    assert "no step waiting" not in message and "Try again while it bakes" not in message
+    assert tasks.succeeded == []
     waiters = FakeWaiters([*WATCH, approval_key("d-1")])
     decision = approve("d-1", "ok", waiters=waiters, tasks=tasks)  # type: ignore[arg-type]
     assert decision.point == "approval" and tasks.succeeded[0][1]["decision"] == "approve"
+
+
+def test_approve_with_nothing_waiting_says_when_approve_applies() -> None:
+    with pytest.raises(NoDecisionPending) as refused:
+        approve("d-1", "ok", waiters=FakeWaiters([]), tasks=FakeTasks())  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert "not waiting for approval" in message and "require_approval" in message
+    assert "bakes" not in message  # approving during a bake would be refused too
 
 
 def test_no_waiting_step_or_a_spent_token_is_no_decision() -> None:

@@ -17,6 +17,7 @@ state of the deployment parked in the waiters table, and the state machine does 
 
 Decisions are only possible while such a state waits (not between steps, not during an
 endpoint update): otherwise ``NoDecisionPending`` says so, and the caller tries again.
+``approve`` during a watch is refused with what to do instead (``promote`` ends the watch).
 """
 
 from __future__ import annotations
@@ -69,11 +70,36 @@ def pending(deployment_id: str, *, waiters: Waiters | None = None) -> Point | No
     return found[0] if found else None
 
 
-def _nothing(deployment_id: str, action: str, detail: str = "") -> NoDecisionPending:
+def _nothing(deployment_id: str, action: Action) -> NoDecisionPending:
+    """Nothing waits for a decision: the deployment is between its waiting states."""
+    if action == "approve":
+        return NoDecisionPending(
+            f"deployment {deployment_id} is not waiting for approval now (it is between steps, "
+            "updating the endpoint, or finished); approve was not applied. Approve it while it "
+            "waits at its approval step (a policy with require_approval)."
+        )
     return NoDecisionPending(
-        f"deployment {deployment_id} has no step waiting for a decision now{detail}: it is "
-        f"between steps, updating the endpoint, or finished; {action} was not applied. "
-        "Try again while it bakes, watches a traffic step or waits for approval."
+        f"deployment {deployment_id} has no step waiting for a decision now (it is between "
+        f"steps, updating the endpoint, or finished); {action} was not applied. Try again "
+        "while it bakes, watches a traffic step or waits for approval."
+    )
+
+
+def _not_an_approval(deployment_id: str) -> NoDecisionPending:
+    """``approve`` while the deployment waits in a watch: it waits, but not for approval."""
+    return NoDecisionPending(
+        f"deployment {deployment_id} is in a watch (a bake or a traffic step), not at an "
+        "approval: approve applies only where a policy with require_approval waits for it, "
+        "so approve was not applied. To end the watch and promote now, use promote; to roll "
+        "back, use abort."
+    )
+
+
+def _ended(deployment_id: str, action: Action, point: Point) -> NoDecisionPending:
+    return NoDecisionPending(
+        f"the {point} of deployment {deployment_id} just ended (its time ran out or another "
+        f"decision came first), so {action} was not applied; the deployment moved on to its "
+        "next state."
     )
 
 
@@ -91,14 +117,14 @@ def _release(
         raise _nothing(deployment_id, action)
     point, waiter = found
     if only is not None and point != only:
-        raise _nothing(deployment_id, action, f" at {only} (it is in a {point})")
+        raise _not_an_approval(deployment_id)
     if action == "abort":
         sent = tasks.fail(waiter.task_token, error=Aborted.__name__, cause=reason)
     else:
         decision = OperatorDecision(decision=action, reason=reason, point=point)
         sent = tasks.succeed(waiter.task_token, decision.model_dump(mode="json"))
     if not sent:  # the token timed out or was used a moment ago: the state moved on
-        raise _nothing(deployment_id, action, f" (the {point} just ended)")
+        raise _ended(deployment_id, action, point)
     waiters.remove_for_deployment(deployment_id, prefix=ALARM_PREFIX)
     waiters.remove_for_deployment(deployment_id, prefix=APPROVAL_PREFIX)
     return Decision(deployment_id=deployment_id, action=action, point=point, reason=reason)

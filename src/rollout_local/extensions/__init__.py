@@ -28,8 +28,14 @@ Installed for the life of the process by ``install()`` (idempotent), in this ord
 - ``cloudwatch_alarm_history``: ``DescribeAlarmHistory``, with the ``StateUpdate`` and
   ``ConfigurationUpdate`` items CloudWatch writes, its filters and paging; an alarm's
   history outlives ``DeleteAlarms``.
-- ``lambda_log_isolation``: Powertools log keys per invocation (one execution environment
-  runs one invocation at a time), although all functions share this process.
+- ``cloudwatch_list_metrics``: ``ListMetrics`` lists each metric (namespace, name,
+  dimensions) once, not once per datapoint.
+- ``lambda_log_isolation``: Powertools log keys per execution environment (one runs one
+  invocation at a time; ``rollout_local.execution_environments``), although all functions
+  share this process.
+- ``powertools_environments``: Powertools' cold start (``cold_start`` key, ``ColdStart``)
+  and ``Metrics``' metric set per execution environment: concurrent invocations do not
+  flush each other's metrics.
 - ``batch_transform``: transform jobs that run the local model over S3 input, with
   ``DataProcessing`` (filters, join with the input) and transform job state change events.
 - ``async_inference``: ``InvokeEndpointAsync`` running the model on the S3 input in the
@@ -104,7 +110,9 @@ MODULE_NAMES: tuple[str, ...] = (
     "cloudwatch_alarms",
     "cloudwatch_metric_data",
     "cloudwatch_alarm_history",
+    "cloudwatch_list_metrics",
     "lambda_log_isolation",
+    "powertools_environments",
     "batch_transform",
     "async_inference",
     "sns_lambda",

@@ -7,6 +7,8 @@ moto keeps every service's state in process-global backends (``<service>_backend
   ``GetObject`` would return it.
 - ``put_log_lines``: a function's log stream in CloudWatch Logs, as Lambda writes it
   (``CreateLogGroup`` if missing, ``CreateLogStream``, ``PutLogEvents``).
+- ``put_metric_data``: CloudWatch metric data, as ``PutMetricData`` writes it (the
+  metrics CloudWatch Logs extracts from a function's EMF log lines).
 - ``put_sparse_object``: a large object of zeros kept as a sparse file (for tests of size
   limits: ``HeadObject`` and ``GetObject`` see all of it, nothing writes a gigabyte).
 - ``reset``: every backend back to empty, as moto's own ``/moto-api/reset`` does.
@@ -17,6 +19,7 @@ The events AWS services emit go through ``rollout_local.extensions.bus``.
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
@@ -58,6 +61,26 @@ def put_log_lines(
         backend.create_log_group(group, tags={})
     backend.create_log_stream(group, stream)
     backend.put_log_events(group, stream, events)
+
+
+def put_metric_data(
+    namespace: str,
+    metric_data: list[dict[str, Any]],
+    account_id: str = ACCOUNT_ID,
+    region: str = REGION,
+) -> None:
+    """``PutMetricData`` of ``metric_data`` (its ``MetricData`` members) into ``namespace``.
+
+    A ``Timestamp`` is kept as moto keeps the ones of its requests: naive UTC."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    members = [
+        {**m, "Timestamp": m["Timestamp"].astimezone(UTC).replace(tzinfo=None)}
+        if isinstance(m.get("Timestamp"), datetime) and m["Timestamp"].tzinfo is not None
+        else m
+        for m in metric_data
+    ]
+    cloudwatch_backends[account_id][region].put_metric_data(namespace, members)
 
 
 def reset() -> None:

@@ -1,20 +1,23 @@
-"""One execution environment per invocation, as far as Powertools' log keys are concerned.
+"""One execution environment per concurrent invocation, as far as Powertools' log keys go.
 
 AWS: a Lambda execution environment runs one invocation at a time
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html), so the keys a
 handler adds with ``Logger.append_keys`` (and clears with
-``inject_lambda_context(clear_state=True)``) belong to that invocation alone.
+``inject_lambda_context(clear_state=True)``) belong to that environment alone, and stay for
+its next invocation unless cleared.
 
 Locally every function runs in one process, concurrently on several threads, and all of
 them share one Powertools formatter (the service's logger), whose keys are one dict: an
 ``EndpointEventFunction`` invocation clearing its state would wipe the ``deployment_id``
 that a concurrent ``DeployFunction`` invocation just appended, and its log line would
 lack it (or carry another deployment's). This module makes the formatter's keys
-(``LambdaPowertoolsFormatter.log_format``) per thread: each invocation thread starts from
-the keys the formatter was built with and sees only its own changes, as in its own
-execution environment. Nothing else of Powertools changes. (This patch is Powertools',
-not moto's: the moto version guard does not cover it; ``replace``/``add`` still check that
-``__init__`` exists and that the class has no ``log_format`` of its own.)
+(``LambdaPowertoolsFormatter.log_format``) per execution environment
+(``rollout_local.execution_environments``; outside any invocation, per thread): each
+environment starts from the keys the formatter was built with and sees only its own
+changes. Nothing else of Powertools changes (its cold start and metric set:
+``powertools_environments``). (This patch is Powertools', not moto's: the moto version
+guard does not cover it; ``replace``/``add`` still check that ``__init__`` exists and that
+the class has no ``log_format`` of its own.)
 """
 
 from __future__ import annotations
@@ -24,15 +27,21 @@ from typing import Any
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from rollout_local import execution_environments
 from rollout_local.extensions._fence import add, replace
 
 _threads = threading.local()
 _original_init = LambdaPowertoolsFormatter.__init__
 _BUILDING = "_rollout_local_building"
 _TEMPLATE = "_rollout_local_template"
+_STATE = "powertools_log_format"  # Environment.state key: formatter id → its keys
 
 
 def _formats() -> dict[int, dict[str, Any]]:
+    environment = execution_environments.current()
+    if environment is not None:
+        kept: dict[int, dict[str, Any]] = environment.state.setdefault(_STATE, {})
+        return kept
     found: dict[int, dict[str, Any]] | None = getattr(_threads, "formats", None)
     if found is None:
         found = _threads.formats = {}

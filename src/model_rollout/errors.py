@@ -105,6 +105,11 @@ class LowTraffic(RolloutError):
     ``min_invocations`` (after holding as long as the policy allows, when it holds)."""
 
 
+class StepJudgedWorse(RolloutError):
+    """The step judge found the new variant's error rate above the old one's by more than
+    ``judge.max_error_rate_increase``, with confidence, on the same traffic: rolled back."""
+
+
 class ApprovalTimedOut(RolloutError):
     """No operator decision arrived within the policy's ``require_approval.timeout_seconds``."""
 

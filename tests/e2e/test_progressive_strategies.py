@@ -214,6 +214,50 @@ def test_canary_rollback_under_live_traffic_fails_only_the_bad_models_requests(
     assert outcomes[f"{green}:ok"] > 0 and outcomes[f"{blue}:ok"] > failed
 
 
+def test_the_step_judge_fails_a_worse_canary_before_its_alarm_could_fire(
+    scenario: Scenario,
+) -> None:
+    """The new model fails half its requests. Its error-rate alarm needs three breaching
+    60 s periods; the judge, looking every 2 s at both variants' errors on the same traffic,
+    fails the step within seconds, and the alarm never leaves OK."""
+    _, _, before = first_deployment(scenario)
+    judge = {"look_seconds": 2, "max_error_rate_increase": 0.01}
+    scenario.policy(
+        strategy=canary([30], bake=120, judge=judge),
+        alarms={"max_error_rate": 0.05, "period_seconds": 60, "evaluation_periods": 3},
+    )
+
+    with scenario.bench.traffic(scenario.endpoint, rate_per_second=30):
+        v2, execution_arn = start(scenario, error_rate=0.5)
+        execution = scenario.bench.wait_for_execution(v2, timeout=90)
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "RolledBack")
+    assert "the step judge found the new variant worse" in execution["cause"]
+    states = path(scenario.bench, execution_arn)
+    looks = states.count("CheckStep")  # 2 s each: failed at its first step, within seconds
+    look_again = ["WatchStep", "CheckStep", "StepVerdict"]
+    assert states == [
+        *HEAD,
+        "NextStep",
+        "AwaitStep",
+        *look_again * (looks - 1),
+        "WatchStep",
+        "CheckStep",
+        *ROLLED_BACK,
+    ]
+    assert looks <= 10, looks
+    # ...well before the alarm's three periods: it never fired
+    document = scenario.bench.state_output(execution_arn, "CreateAlarms")
+    assert document is not None
+    cloudwatch = scenario.bench.client("cloudwatch")
+    for alarm in document["alarms"]["alarm_names"]:
+        history = cloudwatch.describe_alarm_history(AlarmName=alarm, HistoryItemType="StateUpdate")[
+            "AlarmHistoryItems"
+        ]
+        assert not any('"ALARM"' in item["HistoryData"] for item in history), history
+    assert serving(scenario) == before
+
+
 def test_low_traffic_fails_the_step_naming_the_count_and_the_minimum(
     scenario: Scenario,
 ) -> None:

@@ -172,6 +172,20 @@ class EndpointChange(Part):
     expect: Expectation
 
 
+class StepLook(Part):
+    """The step judge's latest look in a step (``$.step.judge``; strategies.progressive)."""
+
+    look: int  # 1 for the step's first
+    watched_seconds: int  # the step's watches so far, this one included
+    new_invocations: float
+    new_errors: float
+    old_invocations: float
+    old_errors: float
+    error_rate_increase: float  # new minus old (each with one error and one success added)
+    confidence_sequence: list[float]  # of the increase, valid at every look
+    verdict: Literal["worse", "not_worse", "lacking"]
+
+
 class TrafficStep(Part):
     """One traffic step of a progressive strategy (``$.step``; strategies.progressive)."""
 
@@ -187,6 +201,7 @@ class TrafficStep(Part):
     verdict: Literal["watching", "hold", "pass"] = "watching"
     invocations: int | None = None  # of the new variant in the step, once checked
     min_invocations: int = 0
+    judge: StepLook | None = None  # the step judge's latest look (policy ``judge``)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -74,9 +74,40 @@ class AllAtOnceStrategy(StrategyModel):
         return self.bake_seconds
 
 
+class StepJudge(StrictModel):
+    """The sequential canary judge of each step where both variants serve (docs: strategies,
+    "The step judge"): the new variant's 5XX error rate against the old one's on the same
+    traffic, at every look; alarms stay the hard guard."""
+
+    look_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="Time between two looks within a step (at most the step's watch). On AWS, "
+        "`AWS/SageMaker` metrics are per minute: 60 s or more.",
+    )
+    max_error_rate_increase: float = Field(
+        default=0.01,
+        ge=0,
+        lt=1,
+        description="The tolerated increase of the error rate (absolute: 0.01 is one point): "
+        "the step fails as soon as the new variant is worse by more, with confidence; it "
+        "passes when the evidence says it is not.",
+    )
+    alpha: float = Field(
+        default=0.05, gt=0, lt=0.5, description="1 - the confidence of the judge's verdicts."
+    )
+    tuned_at_invocations: int = Field(
+        default=1000,
+        ge=10,
+        description="The new variant's invocations where the judge is sharpest (its mixture "
+        "is tuned there).",
+    )
+
+
 class ProgressiveStrategy(StrategyModel):
     """Common fields of the strategies that move traffic in steps (canary, linear): the
-    low-traffic guard of each step (see ``model_rollout.strategies.progressive``)."""
+    low-traffic guard and the judge of each step (see ``model_rollout.strategies.progressive``)."""
 
     min_invocations: int = Field(
         default=0,
@@ -93,8 +124,20 @@ class ProgressiveStrategy(StrategyModel):
         default=600,
         ge=0,
         le=86_400,
-        description="The total time one step may be held for lack of traffic; then it fails.",
+        description="The total time one step may be held for lack of traffic (or, with a "
+        "`judge`, of evidence); then it fails.",
     )
+    judge: StepJudge | None = Field(
+        default=None,
+        description="Judge each step with both variants serving sequentially, on the error "
+        "rates of both (`null`: the alarms and the low-traffic guard only).",
+    )
+
+    @model_validator(mode="after")
+    def _judge_looks(self) -> ProgressiveStrategy:
+        if self.judge is not None and self.judge.look_seconds > self.step_seconds():
+            raise ValueError("'judge.look_seconds' must be at most the step's watch")
+        return self
 
 
 class CanaryStrategy(ProgressiveStrategy):

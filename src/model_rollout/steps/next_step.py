@@ -16,7 +16,7 @@ from model_rollout.domain.expectation import (
     weights_of,
 )
 from model_rollout.errors import DeploymentFailed, EndpointNotReady
-from model_rollout.strategies.progressive import step_seconds, traffic_plan
+from model_rollout.strategies.progressive import judge_of, step_seconds, traffic_plan
 from model_rollout.workflow.endpoint_changes import release_of, same_shares
 
 
@@ -70,6 +70,8 @@ def next_step(
             )
         endpoints.update_weights(name, target)
     seconds = step_seconds(deployment.strategy)
+    # a judged step is watched in looks (model_rollout.strategies.progressive.judge_step)
+    judge = judge_of(deployment.strategy, percent, has_blue=blue is not None)
     return TrafficStep(
         index=index,
         count=len(plan),
@@ -77,7 +79,7 @@ def next_step(
         weights=target,
         expect=Expectation(endpoint_config_name=release.bake_config_name, weights=target),
         bake_seconds=seconds,
-        watch_seconds=seconds,
+        watch_seconds=min(judge.look_seconds, seconds) if judge else seconds,
         started_at=clock(),
         min_invocations=int(getattr(deployment.strategy, "min_invocations", 0)),
     )

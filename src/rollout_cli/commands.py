@@ -1,6 +1,7 @@
 """The operator commands: deployments, show, watch, promote, abort, approve, rollback,
-lineage, report, diagram. Each works against AWS (``--profile``/``--region``) or the local
-stack (``--local`` / ``--endpoint-url`` / ``AWS_ENDPOINT_URL``), and prints JSON with ``--json``.
+lineage, experiments, report, diagram. Each works against AWS (``--profile``/``--region``)
+or the local stack (``--local`` / ``--endpoint-url`` / ``AWS_ENDPOINT_URL``), and prints
+JSON with ``--json``.
 """
 
 from __future__ import annotations
@@ -608,6 +609,91 @@ def report(
         )
 
 
+# ---------------------------------------------------------------------- experiments
+
+
+def experiments(
+    endpoint: Annotated[str, typer.Argument(help="The endpoint.")],
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the curve as an HTML page.")
+    ] = None,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Every A/B test of the endpoint in time order: the incumbent's age, the challenger's
+    lift, the verdict; and the staleness curve (age against lift)."""
+    console = _console()
+    from rollout_cli.plot import text_scatter
+    from rollout_cli.views import experiments as read_experiments
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        data = read_experiments(ctx, endpoint)
+    curve = data["experiments"]
+    if html is not None:
+        from model_rollout.reporting.staleness import staleness_page
+
+        html.write_text(staleness_page(endpoint, curve))
+        data["html"] = str(html)
+    if as_json:
+        _print_json(data)
+        return
+    if not curve:
+        console.print(f"endpoint {endpoint} has no A/B results yet")
+        return
+
+    def percent(value: float | None) -> str:
+        return "" if value is None else f"{value * 100:+.1f}%"
+
+    print_table(
+        console,
+        [
+            Column("started", min_width=16),
+            Column("incumbent", min_width=4, hide=3),
+            Column("age (days)", min_width=6),
+            Column("challenger", min_width=4, hide=3),
+            Column("test", min_width=5, hide=2),
+            Column("verdict", min_width=12),
+            Column("lift", min_width=6),
+            Column("p", min_width=6, hide=1),
+        ],
+        [
+            [
+                (row["started_at"] or "")[:19],
+                str(row.get("incumbent_version") or row.get("incumbent_package_arn") or ""),
+                "" if row["incumbent_age_days"] is None else f"{row['incumbent_age_days']:.2f}",
+                str(row.get("challenger_version") or row.get("challenger_package_arn") or ""),
+                str(row.get("test_kind") or ""),
+                _styled(row["verdict"]),
+                percent(row["relative_lift"]),
+                "" if row["p_value"] is None else f"{row['p_value']:.3g}",
+            ]
+            for row in curve
+        ],
+        title=f"A/B results of {endpoint}, oldest first",
+    )
+    points = [
+        (row["incumbent_age_days"], row["relative_lift"])
+        for row in curve
+        if row["incumbent_age_days"] is not None and row["relative_lift"] is not None
+    ]
+    width = max(20, min(60, console.width - 12))
+    for line in text_scatter(
+        points,
+        width=width,
+        x_label="incumbent's age at the test (days)",
+        y_label="relative lift of the challenger",
+        y_percent=True,
+    ):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if html is not None:
+        console.print(f"staleness curve written to {html}")
+
+
 # ---------------------------------------------------------------------- diagram
 
 
@@ -655,6 +741,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "approve": approve,
     "rollback": rollback,
     "lineage": lineage,
+    "experiments": experiments,
     "report": report,
     "diagram": diagram,
 }

@@ -103,6 +103,10 @@ class Context:
         return self._table("WaitersTableName", "WaitersTable")
 
     @cached_property
+    def ab_results_table(self) -> str:
+        return self._table("ABResultsTableName", "ABResultsTable")
+
+    @cached_property
     def state_machine_arn(self) -> str:
         if "DeployModelStateMachineArn" in self.outputs:
             return self.outputs["DeployModelStateMachineArn"]

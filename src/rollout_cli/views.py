@@ -425,3 +425,33 @@ def lineage(ctx: Context, endpoint: str) -> dict[str, Any]:
         "rollbacks": rollbacks,
         "deployments": len(history),
     }
+
+
+# ---------------------------------------------------------------------- experiments
+
+
+def experiments(ctx: Context, endpoint: str) -> dict[str, Any]:
+    """Every A/B result of ``endpoint`` in time order, as its staleness curve: the
+    incumbent's age at each test (from its package's ``CreationTime``) and the lift."""
+    from model_rollout.adapters.ab_results import ABResults
+    from model_rollout.strategies.ab import list_ab_results, staleness_curve
+
+    results = list_ab_results(
+        endpoint, results=ABResults(ctx.client("dynamodb"), table_name=ctx.ab_results_table)
+    )
+    packages: dict[str, dict[str, Any] | None] = {}
+    for result in results:
+        for key in ("incumbent_package_arn", "challenger_package_arn"):
+            arn = result.get(key)
+            if arn and arn not in packages:
+                packages[arn] = _package(ctx, arn)
+    created = {
+        arn: epoch(package["created"]) if package and package.get("created") else None
+        for arn, package in packages.items()
+    }
+    curve = staleness_curve(results, created)
+    versions = {arn: (package or {}).get("version") for arn, package in packages.items()}
+    for row in curve:
+        row["incumbent_version"] = versions.get(row["incumbent_package_arn"])
+        row["challenger_version"] = versions.get(row["challenger_package_arn"])
+    return {"endpoint": endpoint, "experiments": curve}

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from tests.cli.conftest import Cli
 from tests.e2e.scenario import Scenario
 
 from model_rollout.adapters.ab_results import ABResults
@@ -335,6 +336,20 @@ def test_ab_challenger_wins_takes_all_traffic_and_results_form_a_staleness_curve
     assert [r["verdict"] for r in curve] == ["challenger_wins", "inconclusive"]
     assert curve[0]["relative_lift"] == pytest.approx(0.6)
     assert curve[1]["relative_lift"] == pytest.approx(150 / 160 - 1)
+
+    # the operator's view of the same curve: `rollout experiments`, with each incumbent's age
+    cli = Cli(scenario.bench.endpoint_url)
+    listed = cli.json("experiments", scenario.endpoint)["experiments"]
+    assert [row["challenger_package_arn"] for row in listed] == [v2, v3]
+    assert [row["verdict"] for row in listed] == ["challenger_wins", "inconclusive"]
+    ages = [row["incumbent_age_days"] for row in listed]
+    # the incumbents were registered minutes (here) before their tests: ages in days
+    assert all(age is not None and 0 <= age * 86_400 < 600 for age in ages), ages
+    assert listed[1]["incumbent_package_arn"] == v2
+    assert listed[1]["incumbent_version"] == listed[0]["challenger_version"]
+    text = cli.run("experiments", scenario.endpoint).stdout
+    assert "challenger_wins" in text and "+60.0%" in text and "-6.2%" in text
+    assert "relative lift of the challenger" in text and " o" in text
 
 
 def test_ab_sequential_stops_at_the_first_conclusive_look(scenario: Scenario) -> None:

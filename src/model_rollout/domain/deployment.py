@@ -361,6 +361,18 @@ class ABLift(Part):
     relative_ci: list[float] | None
 
 
+class CupedAdjustment(Part):
+    """CUPED applied to an A/B evaluation (``$.ab.cuped``; strategies.ab.cuped)."""
+
+    covariate: str | None
+    applied: bool
+    note: str | None = None  # why it was not applied
+    theta: float | None = None
+    correlation: float | None = None
+    variance_reduction: float | None = None  # 1 - the adjusted lift's variance / unadjusted
+    unadjusted_means: dict[str, float] | None = None
+
+
 class SequentialLook(Part):
     """A look of the sequential A/B test (``ab.test: sequential``): the mixture SPRT."""
 
@@ -401,6 +413,7 @@ class ABResult(Part):
     extend_seconds: int | None = None  # verdict "extend"
     test_kind: Literal["sequential", "fixed"] = "fixed"
     sequential: SequentialLook | None = None  # test_kind sequential
+    cuped: CupedAdjustment | None = None  # metric.covariate set
     cause: str
     # a verdict (not an extension) is kept in the results table with these
     deployment_id: str | None = None

@@ -361,6 +361,16 @@ class ABMetric(StrictModel):
     greater_is_better: bool = Field(
         default=True, description="The metric's direction (`false` for e.g. complaints)."
     )
+    covariate: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=240,
+        description="CUPED: the metric of each unit's pre-period covariate (e.g. the same "
+        "outcome in the weeks before the test), reported with the outcome: `<covariate>` "
+        "(its value), `<covariate>Squared` and `<covariate>Product` (covariate x outcome), "
+        "same namespace and dimensions. Reduces the test's variance by the squared "
+        'correlation of the two (docs: strategies, "CUPED").',
+    )
 
 
 class ABStrategy(StrategyModel):

@@ -84,7 +84,10 @@ class _Frame:
     def y(self, v: float) -> float:
         return TOP + self.height - (v - self.y0) / (self.y1 - self.y0) * self.height
 
-    def axes(self, y_label: str, *, y_format: str = "number") -> list[str]:
+    def axes(
+        self, y_label: str, *, y_format: str = "number", x_label: str | None = None
+    ) -> list[str]:
+        """Grid, y ticks, x ticks (clock times; numbers under ``x_label`` when given)."""
         parts = [
             f'<rect class="plot" x="{self.left}" y="{TOP}" width="{self.width}" '
             f'height="{self.height}" fill="#fafafa" stroke="#ccc"/>'
@@ -102,7 +105,12 @@ class _Frame:
             x = self.x(t)
             parts.append(
                 f'<text x="{x:.1f}" y="{TOP + self.height + 16}" text-anchor="middle" '
-                f'font-size="11">{_clock(t)}</text>'
+                f'font-size="11">{_clock(t) if x_label is None else _number(t)}</text>'
+            )
+        if x_label is not None:
+            parts.append(
+                f'<text x="{self.left + self.width / 2:.0f}" y="{TOP + self.height + 32}" '
+                f'text-anchor="middle" font-size="11">{escape(x_label)}</text>'
             )
         parts.append(
             f'<text x="14" y="{TOP + self.height / 2:.0f}" font-size="11" '
@@ -227,4 +235,45 @@ def timeline_chart(
                 f"{_clock(segment.start)} to {_clock(segment.end)}</title></rect>"
             )
     body.extend(_legend(list(labels.items())))
+    return _svg(name, title, body, height=height)
+
+
+def scatter_chart(
+    name: str,
+    title: str,
+    points: Sequence[tuple[float, float, str]],
+    *,
+    x_label: str,
+    y_label: str,
+    y_format: str = "number",
+) -> str:
+    """Points ``(x, y, label)`` over numeric axes (both from their data, y through 0), joined
+    in order by a thin line: e.g. the staleness curve, model age against lift."""
+    height = HEIGHT + 16
+    xs, ys = [x for x, _, _ in points], [y for _, y, _ in points]
+    low, high = min([0.0, *ys]), max([0.0, *ys])
+    pad = (high - low) * 0.1 or 0.1
+    frame = _Frame(
+        min(xs, default=0.0), max(xs, default=1.0), low - pad, high + pad, height=height - 16
+    )
+    body = frame.axes(y_label, y_format=y_format, x_label=x_label)
+    if not points:
+        body.append(_empty(frame, "no results with a lift and an age yet"))
+        return _svg(name, title, body, height=height)
+    zero = frame.y(0.0)
+    body.append(
+        f'<line class="zero" x1="{frame.left}" x2="{frame.left + frame.width}" '
+        f'y1="{zero:.1f}" y2="{zero:.1f}" stroke="#999" stroke-dasharray="4 3"/>'
+    )
+    coords = [(frame.x(x), frame.y(y)) for x, y, _ in points]
+    path = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    body.append(
+        f'<path class="series" data-series="{escape(name)}" d="{path}" fill="none" '
+        f'stroke="{colour(0)}" stroke-width="1" opacity="0.5"/>'
+    )
+    for (cx, cy), (_, _, label) in zip(coords, points, strict=True):
+        body.append(
+            f'<circle class="point" cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{colour(0)}">'
+            f"<title>{escape(label)}</title></circle>"
+        )
     return _svg(name, title, body, height=height)

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -66,7 +66,7 @@ from model_rollout.domain.stats import (
     wilson_interval,
 )
 from model_rollout.errors import DeploymentFailed
-from model_rollout.reporting.reports import iso
+from model_rollout.reporting.reports import epoch, iso
 
 Verdict = Literal[
     "challenger_wins", "incumbent_wins", "inconclusive", "insufficient_data", "invalid_srm"
@@ -134,8 +134,93 @@ def arm(role: str, variant: str, stats: OutcomeStats, kind: str, alpha: float) -
     return Arm(role, variant, n, mean, variance, [mean - half, mean + half])
 
 
+@dataclass(frozen=True)
+class Covariate:
+    """A variant's pre-period covariate X of its units (CUPED): ``<covariate>`` SampleCount
+    and Sum, ``<covariate>Squared`` Sum (Σx²) and ``<covariate>Product`` Sum (Σx·y)."""
+
+    count: float
+    total: float
+    total_squares: float
+    total_products: float
+
+
+def cuped(
+    strategy: ABStrategy,
+    outcomes: dict[str, OutcomeStats],
+    covariates: dict[str, Covariate],
+    variants: dict[str, str],
+) -> tuple[dict[str, Arm], dict[str, Any]]:
+    """CUPED (Deng, Xu, Kohavi, Walker, "Improving the sensitivity of online controlled
+    experiments by utilizing pre-experiment data", WSDM 2013): each unit's outcome Y becomes
+    ``Y - θ·(X - x̄)`` with ``θ = cov(X, Y) / var(X)`` and ``x̄`` over both variants, which
+    keeps each variant's expected mean (randomization makes X's mean equal in both) and
+    cuts its variance by ``ρ²``, the squared correlation of X and Y. Returns the adjusted
+    arms (``incumbent``, ``challenger``; a continuous metric now) and what was done; the arms
+    are ``{}`` when it cannot apply (a unit without its covariate, or X constant)."""
+    roles = ("incumbent", "challenger")
+    name = strategy.metric.covariate
+    info: dict[str, Any] = {"covariate": name, "applied": False}
+    for role in roles:
+        if covariates[role].count != outcomes[role].count:
+            info["note"] = (
+                f"the {role} reported {covariates[role].count:.0f} covariates for "
+                f"{outcomes[role].count:.0f} outcomes: CUPED needs one per unit; not applied"
+            )
+            return {}, info
+    if min(outcomes[role].count for role in roles) < 2:
+        info["note"] = "fewer than two units in a variant: not applied"
+        return {}, info
+
+    def squares(role: str) -> float:  # Σy²: a conversion's outcome is 0 or 1, y² = y
+        stats = outcomes[role]
+        return stats.total_squares if stats.total_squares is not None else stats.total
+
+    n_all = sum(outcomes[r].count for r in roles)
+    mean_x = sum(covariates[r].total for r in roles) / n_all
+    mean_y = sum(outcomes[r].total for r in roles) / n_all
+    var_x = (sum(covariates[r].total_squares for r in roles) - n_all * mean_x**2) / (n_all - 1)
+    var_y = (sum(squares(r) for r in roles) - n_all * mean_y**2) / (n_all - 1)
+    cov_xy = (sum(covariates[r].total_products for r in roles) - n_all * mean_x * mean_y) / (
+        n_all - 1
+    )
+    if var_x <= 0:
+        info["note"] = "the covariate is the same for every unit: not applied"
+        return {}, info
+    theta = cov_xy / var_x
+    arms: dict[str, Arm] = {}
+    before = after = 0.0
+    for role in roles:
+        n, x, y = outcomes[role].count, covariates[role], outcomes[role]
+        my, mx = y.total / n, x.total / n
+        vy = max(0.0, (squares(role) - n * my**2) / (n - 1))
+        vx = max(0.0, (x.total_squares - n * mx**2) / (n - 1))
+        cxy = (x.total_products - n * mx * my) / (n - 1)
+        adjusted_mean = my - theta * (mx - mean_x)
+        adjusted_var = max(0.0, vy - 2 * theta * cxy + theta**2 * vx)
+        half = t_ppf(1.0 - strategy.alpha / 2.0, n - 1.0) * math.sqrt(adjusted_var / n)
+        arms[role] = Arm(
+            role,
+            variants[role],
+            n,
+            adjusted_mean,
+            adjusted_var,
+            [adjusted_mean - half, adjusted_mean + half],
+        )
+        before += vy / n
+        after += adjusted_var / n
+        info.setdefault("unadjusted_means", {})[role] = my
+    info.update(
+        applied=True,
+        theta=theta,
+        correlation=cov_xy / math.sqrt(var_x * var_y) if var_y > 0 else 0.0,
+        variance_reduction=1.0 - after / before if before > 0 else 0.0,
+    )
+    return arms, info
+
+
 def analyse(
-    strategy: ABStrategy, incumbent: Arm, challenger: Arm
+    strategy: ABStrategy, incumbent: Arm, challenger: Arm, *, kind: str | None = None
 ) -> tuple[Verdict, dict[str, Any]]:
     """The statistics and the verdict (before any extension):
 
@@ -145,7 +230,7 @@ def analyse(
     3. ``challenger_wins`` / ``incumbent_wins`` when the test's p < ``alpha``, by the sign
        of the lift (``metric.greater_is_better``); else ``inconclusive``.
     """
-    kind = strategy.metric.kind
+    kind = kind or strategy.metric.kind  # CUPED: adjusted outcomes are continuous
     out: dict[str, Any] = {
         "variants": {"incumbent": incumbent.as_dict(), "challenger": challenger.as_dict()},
     }
@@ -319,6 +404,12 @@ def describe(
             else ""
         )
     )
+    adjustment = out.get("cuped") or {}
+    if adjustment.get("applied"):
+        stats += (
+            f"; CUPED on {adjustment['covariate']} (variance "
+            f"-{adjustment['variance_reduction'] * 100:.0f}%)"
+        )
     tail = {
         "challenger_wins": f" < alpha {strategy.alpha:g}; the challenger takes all traffic",
         "incumbent_wins": f" < alpha {strategy.alpha:g}: the challenger is worse; incumbent kept",
@@ -371,7 +462,31 @@ def evaluate_ab(
     challenger = arm(
         "challenger", release.variant_name, read(release.variant_name), metric.kind, strategy.alpha
     )
-    verdict, out = analyse(strategy, incumbent, challenger)
+    adjustment: dict[str, Any] | None = None
+    if metric.covariate:  # CUPED: the units' pre-period covariate reduces the variance
+        variants = {"incumbent": release.previous_variant_name, "challenger": release.variant_name}
+
+        def covariate(variant: str) -> Covariate:
+            x = outcomes.outcomes(
+                metric.namespace, str(metric.covariate), name, variant, start, now, squares=True
+            )
+            xy = outcomes.outcomes(
+                metric.namespace, f"{metric.covariate}Product", name, variant, start, now
+            )
+            return Covariate(x.count, x.total, x.total_squares or 0.0, xy.total)
+
+        adjusted, adjustment = cuped(
+            strategy,
+            {role: read(variant) for role, variant in variants.items()},
+            {role: covariate(variant) for role, variant in variants.items()},
+            variants,
+        )
+        if adjusted:
+            incumbent, challenger = adjusted["incumbent"], adjusted["challenger"]
+    cuped_on = bool(adjustment and adjustment["applied"])
+    verdict, out = analyse(strategy, incumbent, challenger, kind="continuous" if cuped_on else None)
+    if adjustment is not None:
+        out["cuped"] = adjustment
     earlier = deployment.ab
     sequential = strategy.test == "sequential"
     if sequential:
@@ -466,3 +581,42 @@ def list_ab_results(endpoint_name: str, *, results: ResultStore) -> list[dict[st
         lift_ = result.get("lift") or {}
         listed.append({**result, "relative_lift": lift_.get("relative")})
     return listed
+
+
+def staleness_curve(
+    results: list[dict[str, Any]], created: Mapping[str, float | None]
+) -> list[dict[str, Any]]:
+    """The A/B results of an endpoint as its staleness curve, oldest first: at each test, the
+    incumbent model's age (days from its package's creation, ``created``: ARN → epoch
+    seconds, to the test's start) and the challenger's relative lift over it. A rising lift
+    with age is the business effect of an ageing model (drift): the case for retraining
+    sooner. Results without a lift (too few units, a broken split) stay, without a lift."""
+    curve = []
+    for result in sorted(results, key=lambda r: str(r.get("result_key", ""))):
+        incumbent = result.get("incumbent_package_arn")
+        born = created.get(incumbent) if incumbent else None
+        started = epoch(result["started_at"]) if result.get("started_at") else None
+        lift_ = result.get("lift") or {}
+        curve.append(
+            {
+                "started_at": result.get("started_at"),
+                "ended_at": result.get("ended_at"),
+                "deployment_id": result.get("deployment_id"),
+                "incumbent_package_arn": incumbent,
+                "challenger_package_arn": result.get("challenger_package_arn"),
+                "incumbent_age_days": round((started - born) / 86_400.0, 6)
+                if started is not None and born is not None
+                else None,
+                "verdict": result.get("verdict"),
+                "test_kind": result.get("test_kind", "fixed"),
+                "relative_lift": lift_.get("relative"),
+                "relative_lift_ci": lift_.get("relative_ci"),
+                "absolute_lift": lift_.get("absolute"),
+                "p_value": result.get("p_value"),
+                "units": [
+                    (result.get("variants") or {}).get(role, {}).get("count")
+                    for role in ("incumbent", "challenger")
+                ],
+            }
+        )
+    return curve

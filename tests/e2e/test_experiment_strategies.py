@@ -322,6 +322,10 @@ def test_ab_challenger_wins_takes_all_traffic_and_results_form_a_staleness_curve
     assert ab["lift"]["absolute"] == pytest.approx(0.06)
     assert ab["lift"]["relative"] == pytest.approx(0.6)
     assert ab["p_value"] < 0.001 and ab["srm"]["p_value"] == 1.0
+    # the curve so far, for the report: this test, with the incumbent's age (from the registry)
+    assert [point["verdict"] for point in ab["staleness"]] == ["challenger_wins"]
+    assert ab["incumbent_created_at"] is not None
+    assert 0 <= ab["staleness"][0]["incumbent_age_days"] * 86_400 < 600
 
     # a second test on the same endpoint: the new incumbent's lift has decayed
     blue = green

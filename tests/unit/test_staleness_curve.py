@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from model_rollout.reporting.charts import scatter_chart
 from model_rollout.reporting.staleness import plotted, staleness_page
 from model_rollout.strategies.ab import staleness_curve
@@ -87,3 +89,58 @@ def test_the_html_page_draws_every_point_and_escapes_what_it_shows() -> None:
 def test_scatter_chart_without_points_says_so() -> None:
     svg = scatter_chart("s", "t", [], x_label="x", y_label="y")
     assert 'class="no-data"' in svg and "<circle" not in svg
+
+
+class Packages:
+    def __init__(self, created: dict[str, float | None]) -> None:
+        self.created = created
+
+    def created_at(self, model_package_arn: str) -> float | None:
+        return self.created.get(model_package_arn)
+
+
+def test_evaluate_ab_keeps_the_incumbents_age_and_returns_the_curve_so_far() -> None:
+    from tests.unit.test_experiment_steps import BLUE, GREEN, NOW, FakeOutcomes, FakeResults
+    from tests.unit.test_sequential_ab import ab_doc
+
+    from model_rollout.adapters.experiment_metrics import OutcomeStats
+    from model_rollout.strategies.ab import evaluate_ab
+
+    results = FakeResults()
+    clear = FakeOutcomes({BLUE: OutcomeStats(2000, 200), GREEN: OutcomeStats(2000, 320)})
+    document = ab_doc(NOW - 60, test="fixed")
+    incumbent = document.previous.model_package_arn if document.previous else None
+    assert incumbent is not None
+    got = evaluate_ab(
+        document,
+        outcomes=clear,
+        results=results,
+        packages=Packages({incumbent: NOW - 60 - 3 * DAY}),
+        clock=lambda: NOW,
+    )
+    assert got["incumbent_created_at"] is not None
+    assert [round(p["incumbent_age_days"], 3) for p in got["staleness"]] == [3.0]
+    assert got["staleness"][0]["relative_lift"] == pytest.approx(0.6)
+    (kept,) = results.items.values()
+    assert kept["staleness"] is None  # the table keeps the test, not the curve
+    assert kept["incumbent_created_at"] == got["incumbent_created_at"]
+    # an unreadable package (another account's registry): no age, the result all the same
+    again = evaluate_ab(
+        document, outcomes=clear, results=FakeResults(), packages=Packages({}), clock=lambda: NOW
+    )
+    assert again["verdict"] == "challenger_wins" and again["incumbent_created_at"] is None
+
+
+def test_the_deployment_report_draws_an_ab_verdicts_staleness_curve() -> None:
+    from model_rollout.reporting.reports import _staleness_chart
+
+    part = {
+        "verdict": "challenger_wins",
+        "staleness": [
+            {"started_at": "t1", "incumbent_age_days": 3.0, "relative_lift": 0.1, "verdict": "x"},
+            {"started_at": "t2", "incumbent_age_days": 9.0, "relative_lift": 0.3, "verdict": "y"},
+        ],
+    }
+    svg = _staleness_chart(part)
+    assert 'data-chart="staleness"' in svg and svg.count('class="point"') == 2
+    assert _staleness_chart({"verdict": "accepted"}) == ""

@@ -32,6 +32,7 @@ class ModelPackage:
     status: str | None
     customer_metadata: dict[str, str] = field(default_factory=dict)
     model_quality_uri: str | None = None
+    created_at: float | None = None  # CreationTime, epoch seconds
 
     @property
     def strategy_override(self) -> str | None:
@@ -75,7 +76,18 @@ class ModelRegistry:
                 str(k): str(v) for k, v in (raw.get("CustomerMetadataProperties") or {}).items()
             },
             model_quality_uri=statistics.get("S3Uri") or None,
+            created_at=raw["CreationTime"].timestamp()
+            if hasattr(raw.get("CreationTime"), "timestamp")
+            else None,
         )
+
+    def created_at(self, model_package_arn: str) -> float | None:
+        """The package's CreationTime (epoch seconds); ``None`` when it cannot be read (e.g.
+        a registry in another account that does not share it): an age is informative only."""
+        try:
+            return self.describe(model_package_arn).created_at
+        except (ModelPackageNotFound, ClientError):
+            return None
 
     def quality_report(self, package: ModelPackage) -> dict[str, Any]:
         """The package's model-quality report (JSON object); ``InvalidMetricsReport`` if it is

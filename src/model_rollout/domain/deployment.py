@@ -373,6 +373,15 @@ class CupedAdjustment(Part):
     unadjusted_means: dict[str, float] | None = None
 
 
+class StalenessPoint(Part):
+    """One A/B test of the endpoint: the incumbent's age and the challenger's lift."""
+
+    started_at: str | None
+    incumbent_age_days: float | None
+    relative_lift: float | None
+    verdict: str | None
+
+
 class SequentialLook(Part):
     """A look of the sequential A/B test (``ab.test: sequential``): the mixture SPRT."""
 
@@ -414,6 +423,9 @@ class ABResult(Part):
     test_kind: Literal["sequential", "fixed"] = "fixed"
     sequential: SequentialLook | None = None  # test_kind sequential
     cuped: CupedAdjustment | None = None  # metric.covariate set
+    incumbent_created_at: str | None = None  # the incumbent package's CreationTime
+    # a verdict: every test of the endpoint so far (the last 50), for the report's chart
+    staleness: list[StalenessPoint] | None = None
     cause: str
     # a verdict (not an extension) is kept in the results table with these
     deployment_id: str | None = None

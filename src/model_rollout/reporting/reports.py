@@ -29,7 +29,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Protocol
 
 from model_rollout.adapters.aws import default_client
-from model_rollout.reporting.charts import Point, Segment, line_chart, timeline_chart
+from model_rollout.reporting.charts import (
+    Point,
+    Segment,
+    line_chart,
+    scatter_chart,
+    timeline_chart,
+)
 
 if TYPE_CHECKING:
     from model_rollout.domain.deployment import Outcome
@@ -464,6 +470,23 @@ VARIANT_METRIC_CHARTS = (
 )
 
 
+def _staleness_chart(part: Any) -> str:
+    """An A/B verdict's ``staleness`` (every test of the endpoint so far): age against lift."""
+    curve = part.get("staleness") if isinstance(part, dict) else None
+    if not curve:
+        return ""
+    from model_rollout.reporting.staleness import plotted
+
+    return scatter_chart(
+        "staleness",
+        "Staleness: the challenger's lift against the incumbent's age, test after test",
+        plotted(curve),
+        x_label="incumbent's age at the test (days)",
+        y_label="relative lift",
+        y_format="percent",
+    )
+
+
 def render_html(data: ReportData) -> str:
     summary = data.summary()
     # one time axis for every chart: the execution, widened to the metric periods around it
@@ -519,7 +542,11 @@ def render_html(data: ReportData) -> str:
     ]
     comparison = "".join(
         f"<h2>{escape(name.replace('_', ' ').title())}</h2>"
-        + _table(_flat(part), f"comparison comparison-{escape(name)}")
+        + _table(
+            _flat({k: v for k, v in part.items() if k != "staleness"}),
+            f"comparison comparison-{escape(name)}",
+        )
+        + _staleness_chart(part)
         for name, part in data.comparison.items()
     )
     colour = _STATUS_COLOURS.get(data.status, "#555")

@@ -88,6 +88,16 @@ class OutcomeReader(Protocol):
     ) -> OutcomeStats: ...
 
 
+class PackageReader(Protocol):
+    """``model_rollout.adapters.registry.ModelRegistry`` as the staleness curve uses it."""
+
+    def created_at(self, model_package_arn: str) -> float | None: ...
+
+
+#: the points of the staleness curve EvaluateAB puts into ``$.ab`` (for the report): the last
+STALENESS_POINTS = 50
+
+
 class ResultStore(Protocol):
     def put(self, endpoint_name: str, result_key: str, result: dict[str, Any]) -> None: ...
 
@@ -432,6 +442,7 @@ def evaluate_ab(
     *,
     outcomes: OutcomeReader,
     results: ResultStore,
+    packages: PackageReader | None = None,
     clock: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     """The A/B test's window ended: statistics, verdict (or one extension), kept result."""
@@ -568,9 +579,18 @@ def evaluate_ab(
         if deployment.previous
         else None,
     }
+    if packages is not None and result["incumbent_package_arn"]:
+        # the incumbent's age at the test, kept with the result (the staleness curve)
+        born = packages.created_at(result["incumbent_package_arn"])
+        result["incumbent_created_at"] = iso(born) if born is not None else None
     result = ABResult.model_validate(result).model_dump(mode="json")  # what $.ab holds
     results.put(name, result["result_key"], result)
-    return result
+    if packages is None:
+        return result
+    curve = staleness_curve(results.query(name), {})[-STALENESS_POINTS:]
+    keys = ("started_at", "incumbent_age_days", "relative_lift", "verdict")
+    staleness = [{k: row[k] for k in keys} for row in curve]
+    return ABResult.model_validate({**result, "staleness": staleness}).model_dump(mode="json")
 
 
 def list_ab_results(endpoint_name: str, *, results: ResultStore) -> list[dict[str, Any]]:
@@ -588,13 +608,16 @@ def staleness_curve(
 ) -> list[dict[str, Any]]:
     """The A/B results of an endpoint as its staleness curve, oldest first: at each test, the
     incumbent model's age (days from its package's creation, ``created``: ARN → epoch
-    seconds, to the test's start) and the challenger's relative lift over it. A rising lift
-    with age is the business effect of an ageing model (drift): the case for retraining
-    sooner. Results without a lift (too few units, a broken split) stay, without a lift."""
+    seconds; else the result's ``incumbent_created_at``) at the test's start, and the
+    challenger's relative lift over it. A rising lift with age is the business effect of an
+    ageing model (drift): the case for retraining sooner. Results without a lift (too few
+    units, a broken split) stay, without a lift."""
     curve = []
     for result in sorted(results, key=lambda r: str(r.get("result_key", ""))):
         incumbent = result.get("incumbent_package_arn")
         born = created.get(incumbent) if incumbent else None
+        if born is None and result.get("incumbent_created_at"):  # kept by EvaluateAB
+            born = epoch(result["incumbent_created_at"])
         started = epoch(result["started_at"]) if result.get("started_at") else None
         lift_ = result.get("lift") or {}
         curve.append(

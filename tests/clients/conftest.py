@@ -32,7 +32,7 @@ from tests.e2e.scenario import default_policy
 
 from rollout_local.local_model import model_tarball
 from rollout_local.server import LocalStack
-from rollout_local.workbench import Workbench, linear_model, quality_report
+from rollout_local.workbench import Workbench, linear_model, quality_report, wait_until
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CLIENTS_PYTHON = REPOSITORY / ".venv-clients" / "bin" / "python"
@@ -125,17 +125,6 @@ class Story:
     seconds: float = 0.0
 
 
-def _wait(condition: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f}s: {what}")
-        time.sleep(interval)
-
-
 def _register(cli: Cli, story: Story, work: Path, version: int, error_rate: float) -> str:
     name = f"{story.group}-v{version}"
     model = work / f"{name}.tar.gz"
@@ -201,13 +190,15 @@ def _approve_and_watch(cli: Cli, story: Story, arn: str, timeout: float = 90) ->
                 return str(item["executionArn"])
         return None
 
-    execution_arn = _wait(started, 30, f"an execution for {arn}")
+    execution_arn = wait_until(started, timeout=30, interval=0.5, what=f"an execution for {arn}")
 
     def ended() -> dict[str, Any] | None:
         described = cli("stepfunctions", "describe-execution", "--execution-arn", execution_arn)
         return dict(described) if described["status"] in TERMINAL else None
 
-    execution = _wait(ended, timeout, f"execution {execution_arn} to end")
+    execution = wait_until(
+        ended, timeout=timeout, interval=0.5, what=f"execution {execution_arn} to end"
+    )
     story.executions.append(execution)
     return execution
 

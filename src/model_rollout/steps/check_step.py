@@ -71,15 +71,7 @@ def check_step(
     max_hold = int(getattr(strategy, "max_hold_seconds", 0))
     left = max_hold - step.held_seconds
     if getattr(strategy, "on_low_traffic", "fail") == "hold" and left > 0:
-        extend = min(step.bake_seconds, left)
-        return step.model_copy(
-            update={
-                "verdict": "hold",
-                "invocations": served,
-                "watch_seconds": extend,
-                "held_seconds": step.held_seconds + extend,
-            }
-        )
+        return _held(step, min(step.bake_seconds, left), invocations=served)
     held = (
         f", after holding the step {step.held_seconds}s (max_hold_seconds {max_hold})"
         if step.held_seconds
@@ -144,15 +136,7 @@ def _judge(
     max_hold = int(getattr(deployment.strategy, "max_hold_seconds", 0))
     left = max_hold - step.held_seconds
     if getattr(deployment.strategy, "on_low_traffic", "fail") == "hold" and left > 0:
-        extend = min(judge.look_seconds, left)
-        return step.model_copy(
-            update={
-                "verdict": "hold",
-                "judge": look,
-                "watch_seconds": extend,
-                "held_seconds": step.held_seconds + extend,
-            }
-        )
+        return _held(step, min(judge.look_seconds, left), judge=look)
     raise LowTraffic(
         f"{step_label(step, green)}: after {look.watched_seconds}s the step judge still lacks "
         f"the evidence that the new variant is not worse: {_rates(look)}; the increase's "
@@ -166,4 +150,17 @@ def _rates(look: StepLook) -> str:
     return (
         f"new {look.new_errors:.0f} errors in {look.new_invocations:.0f} invocations, old "
         f"{look.old_errors:.0f} in {look.old_invocations:.0f}"
+    )
+
+
+def _held(step: TrafficStep, extend: int, **seen: object) -> TrafficStep:
+    """The step held for ``extend`` more seconds (for traffic, or for the judge's evidence),
+    with what its check saw."""
+    return step.model_copy(
+        update={
+            "verdict": "hold",
+            "watch_seconds": extend,
+            "held_seconds": step.held_seconds + extend,
+            **seen,
+        }
     )

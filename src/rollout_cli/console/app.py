@@ -352,6 +352,30 @@ def serve(
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per poll
     server = make_server(host, port, app, threaded=True)
-    shown = f"[{host}]" if ":" in host else host
-    ready(f"http://{shown}:{server.port}/")
+    ready(_address(host, server.port))
     server.serve_forever()  # returns on KeyboardInterrupt, the socket closed
+
+
+def serve_in_background(
+    app: Flask, *, host: str = "127.0.0.1", port: int = 0
+) -> tuple[str, Callable[[], None]]:
+    """Serve on a daemon thread (``rollout demo --console``): the address, and what stops it."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="rollout-console", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(timeout=10)
+
+    return _address(host, server.port), stop
+
+
+def _address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"

@@ -430,3 +430,45 @@ def test_demo_console_serves_the_demos_stack_while_it_runs(local_stack: Any, sto
         stop()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(address, timeout=5)
+
+
+def test_a_shadow_deployment_shows_its_shadow_variant_then_its_comparison(
+    read_only: RunningConsole, cli_scenario: Scenario, page: Page
+) -> None:
+    cli_scenario.policy(strategy={"type": "all_at_once", "bake_seconds": 1})
+    _, first = cli_scenario.deploy()
+    assert first["status"] == "SUCCEEDED", first
+    cli_scenario.policy(
+        strategy={
+            "type": "shadow",
+            "sample_percent": 100,
+            "duration_seconds": 4,
+            "comparison": {"min_pairs": 10},
+        }
+    )
+    with cli_scenario.bench.traffic(cli_scenario.endpoint, rate_per_second=25):
+        v2 = cli_scenario.register()
+        cli_scenario.bench.approve(v2)
+        execution_arn = cli_scenario.bench.running_execution(v2)
+        cli_scenario.bench.wait_for_state(execution_arn, "Validate")
+        page.goto(f"{read_only.url}deployments/{execution_arn.rsplit(':', 1)[-1]}")
+        # live: the candidate serves as the shadow of the production variant
+        page.wait_for_function(
+            "document.querySelector('#endpoint-state').textContent.includes(', shadow ')"
+        )
+        execution = cli_scenario.bench.wait_for_execution(v2, timeout=60)
+    assert execution["status"] == "SUCCEEDED", execution
+    page.wait_for_function("document.querySelector('#status').textContent !== 'RUNNING'")
+    page.wait_for_selector("#comparison-panel:not([hidden])")
+    comparison = dict(
+        page.eval_on_selector_all(
+            "#comparison tr",
+            "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])",
+        )
+    )
+    assert comparison["shadow.verdict"] == "accepted"
+    assert int(comparison["shadow.pairs"]) >= 10
+    states = states_on_page(page)
+    for name in ("ShadowWindow", "WatchShadow", "CompareShadow", "EndShadow", "ShadowReported"):
+        assert states[name][0] in ("succeeded", "caught"), (name, states[name])
+    assert states["Promote"] == ("not reached", 0)

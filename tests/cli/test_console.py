@@ -183,7 +183,7 @@ def screenshot(page: Page, name: str) -> None:
     if SCREENSHOTS:
         IMAGES.mkdir(parents=True, exist_ok=True)
         size = page.viewport_size
-        page.set_viewport_size({"width": 1280, "height": 860})
+        page.set_viewport_size({"width": 1280, "height": 800})
         page.screenshot(path=str(IMAGES / name), full_page=False)
         if size is not None:
             page.set_viewport_size(size)
@@ -333,7 +333,11 @@ def test_read_only_has_no_buttons_refuses_decisions_and_escapes_what_it_shows(
     cli.run("abort", deployment, "--reason", HOSTILE)
     execution = cli_scenario.bench.wait_for_execution(arn, timeout=30)
     assert (execution["status"], execution["error"]) == ("FAILED", "RolledBack")
-    page.wait_for_function("document.querySelector('#status').textContent === 'ROLLED_BACK'")
+    # the record says ROLLED_BACK a moment before the execution ends with its cause
+    page.wait_for_function(
+        "document.querySelector('#cause').textContent.includes('aborted by operator')"
+    )
+    assert page.inner_text("#status") == "ROLLED_BACK"
     assert HOSTILE in page.inner_text("#reason")
     assert HOSTILE in page.inner_text("#cause")
     assert page.evaluate("window.__pwned") is None

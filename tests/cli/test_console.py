@@ -329,10 +329,20 @@ def test_read_only_has_no_buttons_refuses_decisions_and_escapes_what_it_shows(
     sfn = cli_scenario.bench.client("stepfunctions")
     assert sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
 
-    # ended by the CLI with a reason a browser would run if it were not escaped
+    # the list, open while it runs, shows the change without reloading: ended by the CLI
+    # with a reason a browser would run if it were not escaped
+    page.goto(f"{read_only.url}?endpoint={cli_scenario.endpoint}")
+    selector = f'#deployments tr[data-deployment="{deployment}"]'
+    row = page.locator(selector)
+    assert row.get_attribute("data-status") == "RUNNING"
     cli.run("abort", deployment, "--reason", HOSTILE)
     execution = cli_scenario.bench.wait_for_execution(arn, timeout=30)
     assert (execution["status"], execution["error"]) == ("FAILED", "RolledBack")
+    page.wait_for_selector(f"{selector}[data-status=ROLLED_BACK]")
+    assert HOSTILE in row.inner_text()  # the row the page's script built
+    assert page.evaluate("window.__pwned") is None
+
+    page.goto(f"{read_only.url}deployments/{deployment}")
     # the record says ROLLED_BACK a moment before the execution ends with its cause
     page.wait_for_function(
         "document.querySelector('#cause').textContent.includes('aborted by operator')"
@@ -340,11 +350,6 @@ def test_read_only_has_no_buttons_refuses_decisions_and_escapes_what_it_shows(
     assert page.inner_text("#status") == "ROLLED_BACK"
     assert HOSTILE in page.inner_text("#reason")
     assert HOSTILE in page.inner_text("#cause")
-    assert page.evaluate("window.__pwned") is None
-
-    page.goto(f"{read_only.url}?endpoint={cli_scenario.endpoint}")
-    row = page.locator(f'#deployments tr[data-deployment="{deployment}"]')
-    assert HOSTILE in row.inner_text()
     assert page.evaluate("window.__pwned") is None
     for path in ("/", f"/deployments/{deployment}"):
         status, html = read_only.get(path)

@@ -7,7 +7,8 @@ the task token of the waiting state, exactly as ``rollout promote|abort|approve`
 
 Routes:
 
-- ``GET /``: the deployments (``?endpoint=``, ``?status=``, ``?limit=``);
+- ``GET /``: the deployments (``?endpoint=``, ``?status=``, ``?limit=``), refreshed every
+  five polls of a live page (a Scan of the table without ``endpoint``);
 - ``GET /deployments/<id>``: one deployment: the state machine drawn from its ASL with each
   state's status, the live panel (traffic, alarms, bake), the error, the comparison;
 - ``GET /endpoints/<name>``: the endpoint's lineage;
@@ -31,6 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, abort, g, jsonify, render_template, request
@@ -76,6 +78,8 @@ class Console:
         self, *, endpoint: str | None, status: str | None, limit: int
     ) -> list[dict[str, Any]]:
         rows = views.list_deployments(self.ctx, endpoint=endpoint or None, limit=limit)
+        for row in rows:
+            row["strategy_text"] = strategy_text(row["strategy"])
         return [r for r in rows if not status or r["status"] == status]
 
     def deployment(self, ref: str) -> dict[str, Any]:
@@ -198,7 +202,6 @@ def create_app(
             "interval_ms": int(interval * 1000),
             "where": where,
             "nonce": g.get("nonce", ""),
-            "strategy_text": strategy_text,
         }
 
     @app.before_request
@@ -246,8 +249,11 @@ def create_app(
     def deployments_page() -> str:
         endpoint, status, limit = _filters()
         rows = console.deployments(endpoint=endpoint, status=status, limit=limit)
+        query = urlencode({k: v for k, v in request.args.items() if v})
         return render_template(
             "deployments.html",
+            api=f"/api/deployments?{query}" if query else "/api/deployments",
+            list_interval_ms=int(max(interval * 5, 5.0) * 1000),
             rows=rows,
             endpoint=endpoint or "",
             status=status or "",

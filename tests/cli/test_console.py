@@ -368,7 +368,7 @@ def test_live_canary_traffic_changes_on_the_page_and_promote_ends_it_promoted(
     _, first = cli_scenario.deploy()
     assert first["status"] == "SUCCEEDED", first
     blue = next(iter(cli_scenario.weights()))
-    cli_scenario.policy(strategy={"type": "canary", "steps": [20, 50], "bake_seconds": 5})
+    cli_scenario.policy(strategy={"type": "canary", "steps": [20, 50], "bake_seconds": 8})
     console = start_console(local_stack.endpoint_url, "--allow-decisions")
     try:
         v2 = cli_scenario.register(accuracy=0.91)
@@ -408,7 +408,9 @@ def test_live_canary_traffic_changes_on_the_page_and_promote_ends_it_promoted(
 
         page.fill("#decision-reason", "canary looks fine")
         page.click("#promote")
-        page.wait_for_selector('#decision-result[data-http-status="200"]')
+        answered = page.wait_for_selector("#decision-result[data-http-status]")
+        assert answered is not None
+        assert answered.get_attribute("data-http-status") == "200", answered.text_content()
         page.wait_for_function("document.querySelector('#status').textContent === 'PROMOTED'")
         states = states_on_page(page)
         for name in ("Promote", "AwaitPromote", "Finalize", "Deployed"):

@@ -1,7 +1,7 @@
 """The operator commands: deployments, show, watch, promote, abort, approve, rollback,
-lineage, experiments, report, diagram. Each works against AWS (``--profile``/``--region``)
-or the local stack (``--local`` / ``--endpoint-url`` / ``AWS_ENDPOINT_URL``), and prints
-JSON with ``--json``.
+lineage, experiments, report, diagram, console. Each works against AWS
+(``--profile``/``--region``) or the local stack (``--local`` / ``--endpoint-url`` /
+``AWS_ENDPOINT_URL``), and prints JSON with ``--json`` (``console``: a local web page).
 """
 
 from __future__ import annotations
@@ -732,6 +732,61 @@ def diagram(
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------------- console
+
+
+def console(
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free one).")] = 8080,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (default: this machine only).")
+    ] = "127.0.0.1",
+    allow_decisions: Annotated[
+        bool,
+        typer.Option(
+            "--allow-decisions",
+            help="Show promote/abort/approve buttons and accept them (default: read-only).",
+        ),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between a live page's polls.")
+    ] = 2.0,
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+) -> None:
+    """A local web page: the deployments, each one's state machine and live traffic, the
+    endpoints' lineage. Read-only unless --allow-decisions; stops on Ctrl-C."""
+    from rollout_cli.console.app import LOOPBACK_HOSTS, create_app, serve
+
+    with _errors():
+        ctx = _ctx(local, endpoint_url, profile, region, stack_name)
+        # fail now, not at the first page, where the stack cannot be reached
+        table, machine = ctx.deployments_table, ctx.state_machine_arn
+        app = create_app(
+            ctx,
+            allow_decisions=allow_decisions,
+            interval=interval,
+            loopback_only=host in LOOPBACK_HOSTS,
+        )
+    mode = "decisions allowed (--allow-decisions)" if allow_decisions else "read-only"
+
+    def ready(address: str) -> None:
+        print(f"rollout console on {address} ({mode}; Ctrl-C stops it)", flush=True)
+        err.print(
+            f"reading {table} and {machine.rsplit(':', 1)[-1]} "
+            f"{'at ' + ctx.endpoint_url if ctx.endpoint_url else 'on AWS'}"
+        )
+
+    try:
+        serve(app, host=host, port=port, ready=ready)
+    except OSError as error:  # the port is taken, the address is not this machine's
+        err.print(f"[red]error:[/red] cannot serve on {host}:{port}: {error}")
+        raise typer.Exit(1) from error
+    print("rollout console stopped", flush=True)
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "deployments": deployments,
     "show": show,
@@ -744,6 +799,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "experiments": experiments,
     "report": report,
     "diagram": diagram,
+    "console": console,
 }
 
 

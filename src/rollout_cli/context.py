@@ -10,6 +10,7 @@ deploys the template without one) they are found by listing tables and state mac
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,8 @@ class Context:
     region: str | None = None
     stack_name: str = DEFAULT_STACK
     _clients: dict[str, Any] = field(default_factory=dict)
+    # the console serves requests on threads: one client per service, made once
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def create(
@@ -55,6 +58,10 @@ class Context:
         return boto3.Session(profile_name=self.profile, region_name=self.region)
 
     def client(self, service: str) -> Any:
+        with self._lock:
+            return self._client(service)
+
+    def _client(self, service: str) -> Any:
         if service not in self._clients:
             from botocore.config import Config
 

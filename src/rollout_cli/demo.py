@@ -14,6 +14,7 @@ import json
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -198,7 +199,25 @@ def run_story(bench: Workbench, console: Console) -> bool:
     return all_as_expected
 
 
-def demo(port: int = typer.Option(0, help="Port of the local stack (0: a free one).")) -> None:
+def start_console(endpoint_url: str, port: int = 0) -> tuple[str, Callable[[], None]]:
+    """The console of the demo's stack on a thread of this process: its address, its stop."""
+    from rollout_cli.console.app import create_app, serve_in_background
+    from rollout_cli.context import Context
+
+    app = create_app(Context.create(endpoint_url=endpoint_url), interval=1.0)
+    return serve_in_background(app, port=port)
+
+
+def demo(
+    port: int = typer.Option(0, help="Port of the local stack (0: a free one)."),
+    with_console: bool = typer.Option(
+        False,
+        "--console",
+        help="Also serve `rollout console` (read-only, 127.0.0.1) on the demo's stack while "
+        "the demo runs, and print its address.",
+    ),
+    console_port: int = typer.Option(0, help="With --console: its port (0: a free one)."),
+) -> None:
     """Six approvals become six deployments: blue/green, rollback, gate, canaries."""
     from rollout_local.server import LocalStack
 
@@ -206,10 +225,16 @@ def demo(port: int = typer.Option(0, help="Port of the local stack (0: a free on
     with console.status("starting the local stack (template.yaml on moto)…"):
         stack = LocalStack(port=port or free_port())
         stack.start()
+    stop_console = None
     try:
         console.print(f"local stack ready at {stack.endpoint_url}")
+        if with_console:
+            address, stop_console = start_console(stack.endpoint_url, console_port)
+            console.print(f"rollout console on [bold]{address}[/] (read-only) while the demo runs")
         ok = run_story(Workbench(endpoint_url=stack.endpoint_url), console)
     finally:
+        if stop_console is not None:
+            stop_console()
         stack.stop()
     console.rule()
     if not ok:

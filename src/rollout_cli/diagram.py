@@ -32,14 +32,14 @@ def _label(text: str) -> str:
     return re.sub(r"[\"{};]", "'", text)
 
 
-def _condition(rule: dict[str, Any]) -> str:
+def condition(rule: dict[str, Any]) -> str:
     if "Condition" in rule:  # JSONata
         return str(rule["Condition"])
     for combinator in ("And", "Or"):
         if combinator in rule:
-            return f" {combinator.lower()} ".join(_condition(r) for r in rule[combinator])
+            return f" {combinator.lower()} ".join(condition(r) for r in rule[combinator])
     if "Not" in rule:
-        return f"not ({_condition(rule['Not'])})"
+        return f"not ({condition(rule['Not'])})"
     variable = str(rule.get("Variable", "")).removeprefix("$.")
     for key, value in rule.items():
         if key in ("Variable", "Next"):
@@ -80,7 +80,7 @@ def _states(definition: dict[str, Any], prefix: str, lines: list[str], indent: s
             lines.append(f"{indent}{node} --> {_id(prefix, state['Next'])}")
         for rule in state.get("Choices", []):
             lines.append(
-                f"{indent}{node}_choice --> {_id(prefix, rule['Next'])}: {_label(_condition(rule))}"
+                f"{indent}{node}_choice --> {_id(prefix, rule['Next'])}: {_label(condition(rule))}"
             )
         if "Default" in state:
             lines.append(f"{indent}{node}_choice --> {_id(prefix, state['Default'])}: otherwise")

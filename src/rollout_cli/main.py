@@ -8,7 +8,7 @@ app = typer.Typer(help="model-rollout: approvals in the Model Registry become sa
 app.add_typer(local.app, name="local")
 app.command("demo")(demo.demo)
 app.command("demo-strategies")(demo_strategies.demo_strategies)
-commands.register(app)  # deployments, show, watch, promote, abort, rollback, lineage, …
+commands.register(app)  # deployments, show, watch, promote, abort, rollback, lineage, console, …
 
 if __name__ == "__main__":
     app()

@@ -150,11 +150,34 @@ def execution_view(ctx: Context, ref: str, *, io: bool = False) -> dict[str, Any
     record = find_record(ctx, ref)
     trace = trace_of(ctx, record)
     described = ctx.client("stepfunctions").describe_execution(executionArn=trace.execution_arn)
-    machine = ctx.client("stepfunctions").describe_state_machine(
-        stateMachineArn=described["stateMachineArn"]
-    )
-    definition = json.loads(machine["definition"])
-    now = time.time()
+    definition = definition_of(ctx, described["stateMachineArn"])
+    return execution_view_of(record, trace, definition, described["stateMachineArn"], io=io)
+
+
+def definition_of(ctx: Context, state_machine_arn: str) -> dict[str, Any]:
+    """The state machine's ASL, as deployed (DescribeStateMachine)."""
+    machine = ctx.client("stepfunctions").describe_state_machine(stateMachineArn=state_machine_arn)
+    definition: dict[str, Any] = json.loads(machine["definition"])
+    return definition
+
+
+def state_machine_of(execution_arn: str) -> str:
+    """``arn:…:execution:<machine>:<name>`` → ``arn:…:stateMachine:<machine>``."""
+    return execution_arn.replace(":execution:", ":stateMachine:").rsplit(":", 1)[0]
+
+
+def execution_view_of(
+    record: dict[str, Any],
+    trace: ExecutionTrace,
+    definition: dict[str, Any],
+    state_machine_arn: str,
+    *,
+    io: bool = False,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """``show``'s view of an execution already read: every run of every state, then each
+    state of the ASL once (its last run's status, its number of runs)."""
+    now = now if now is not None else time.time()
     end = trace.stopped or now
     asl_types = {name: state.get("Type", "?") for name, state in definition["States"].items()}
     # every run of every state, in the order they ran: a state of a progressive strategy
@@ -184,7 +207,7 @@ def execution_view(ctx: Context, ref: str, *, io: bool = False) -> dict[str, Any
     return {
         "deployment_id": record["deployment_id"],
         "execution_arn": trace.execution_arn,
-        "state_machine_arn": described["stateMachineArn"],
+        "state_machine_arn": state_machine_arn,
         "status": trace.status,
         "started": iso(trace.started),
         "stopped": iso(trace.stopped),
@@ -246,9 +269,16 @@ def alarm_states(ctx: Context, names: list[str]) -> dict[str, str]:
     return {n: states.get(n, "deleted") for n in names}
 
 
-def snapshot(ctx: Context, record: dict[str, Any], path: list[str]) -> dict[str, Any]:
-    """One look at a deployment: what ``watch`` draws each poll."""
-    trace = trace_of(ctx, record)
+def snapshot(
+    ctx: Context,
+    record: dict[str, Any],
+    path: list[str],
+    *,
+    trace: ExecutionTrace | None = None,
+) -> dict[str, Any]:
+    """One look at a deployment: what ``watch`` draws each poll (``trace``: the execution,
+    when the caller has just read it)."""
+    trace = trace if trace is not None else trace_of(ctx, record)
     now = time.time()
     current = trace.current_state()
     document = trace.document
@@ -297,15 +327,16 @@ def snapshot(ctx: Context, record: dict[str, Any], path: list[str]) -> dict[str,
 
 def happy_path(ctx: Context, record: dict[str, Any]) -> list[str]:
     """The states a deployment passes when all goes well (the ``Next`` chain), for progress."""
-    machine = ctx.client("stepfunctions").describe_state_machine(
-        stateMachineArn=execution_arn_of(ctx, record)
-        .replace(":execution:", ":stateMachine:")
-        .rsplit(":", 1)[0]
-    )
-    definition = json.loads(machine["definition"])
-    path, name = [], definition.get("StartAt")
+    definition = definition_of(ctx, state_machine_of(execution_arn_of(ctx, record)))
+    return next_chain(definition)
+
+
+def next_chain(definition: dict[str, Any]) -> list[str]:
+    """From ``StartAt``, each state's ``Next`` (a Choice's ``Default``) until an end."""
+    path: list[str] = []
+    name = definition.get("StartAt")
     states = definition.get("States", {})
-    while name in states and name not in path:
+    while isinstance(name, str) and name in states and name not in path:
         path.append(name)
         state = states[name]
         name = state.get("Next") or state.get("Default")

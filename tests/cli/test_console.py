@@ -368,7 +368,9 @@ def test_live_canary_traffic_changes_on_the_page_and_promote_ends_it_promoted(
     _, first = cli_scenario.deploy()
     assert first["status"] == "SUCCEEDED", first
     blue = next(iter(cli_scenario.weights()))
-    cli_scenario.policy(strategy={"type": "canary", "steps": [20, 50], "bake_seconds": 8})
+    # long enough steps for the page to see each and the operator to decide, even on a
+    # loaded machine: the promote ends the second step early
+    cli_scenario.policy(strategy={"type": "canary", "steps": [20, 50], "bake_seconds": 15})
     console = start_console(local_stack.endpoint_url, "--allow-decisions")
     try:
         v2 = cli_scenario.register(accuracy=0.91)
@@ -412,6 +414,8 @@ def test_live_canary_traffic_changes_on_the_page_and_promote_ends_it_promoted(
         assert answered is not None
         assert answered.get_attribute("data-http-status") == "200", answered.text_content()
         page.wait_for_function("document.querySelector('#status').textContent === 'PROMOTED'")
+        # the record says PROMOTED within Finalize: the execution ends a moment later
+        page.wait_for_selector("#graph g.state[data-state=Deployed][data-status=succeeded]")
         states = states_on_page(page)
         for name in ("Promote", "AwaitPromote", "Finalize", "Deployed"):
             assert states[name] == ("succeeded", 1), name
@@ -453,7 +457,7 @@ def test_a_shadow_deployment_shows_its_shadow_variant_then_its_comparison(
         strategy={
             "type": "shadow",
             "sample_percent": 100,
-            "duration_seconds": 4,
+            "duration_seconds": 10,  # long enough for the page to see it live, even loaded
             "comparison": {"min_pairs": 10},
         }
     )

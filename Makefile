@@ -23,8 +23,9 @@ $(SAM_STAMP):
 	touch $(SAM_STAMP)
 
 ## The main job: approvals become deployments on the embedded local stack.
+## `make demo CONSOLE=1` also serves the console (read-only) and prints its address.
 demo: $(STAMP)
-	$(BIN)/rollout demo
+	$(BIN)/rollout demo $(if $(CONSOLE),--console)
 	$(BIN)/rollout demo-strategies
 
 ## Experiments: shadow comparisons (accepted, rejected) and A/B tests with their verdicts.

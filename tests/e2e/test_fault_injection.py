@@ -192,7 +192,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     "ab": {
         "strategy": {
             "type": "ab",
-            "test": "fixed",
             "metric": {"name": "Converted", "kind": "conversion"},
             "min_samples_per_variant": 2,
             "duration_seconds": 2,

@@ -12,7 +12,8 @@ real-time mode:
 - ``created_endpoint_tags``: tags a first deployment's ``CreateEndpoint`` adds (multi-model:
   the logical model's pointer);
 - ``recover``: RecoverEndpoint's undo of a deployment that died half-way, where the mode's
-  half-way state is not an endpoint config (multi-model: a moved pointer);
+  half-way state is not an endpoint config (multi-model: a moved pointer); it says what it
+  undid (``Recovered``) and RecoverEndpoint records the dead deployment as for a config;
 - ``after_promotion``: what Finalize sets up once promoted (async: backlog autoscaling);
 - ``rolled_back_serving``: what serves again after a rollback, in the outcome's words.
 
@@ -27,13 +28,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from model_rollout.adapters.alarms import Alarms
     from model_rollout.adapters.endpoints import Endpoints
     from model_rollout.adapters.releases import Releases
-    from model_rollout.adapters.waiters import Waiters
     from model_rollout.domain.deployment import Deployment, EndpointChange, Release
     from model_rollout.domain.policy import Policy
     from model_rollout.domain.records import RecordStore
@@ -44,6 +44,16 @@ MODULES: dict[str, str | None] = {
     "async": "model_rollout.modes.asynchronous",
     "multi_model": "model_rollout.modes.multi_model",
 }
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What a mode undid of a deployment that died half-way: RecoverEndpoint records that
+    deployment ABORTED with ``cause`` and cleans up after it, as for a config it restores."""
+
+    dead_deployment_id: str
+    cause: str
+    change: EndpointChange
 
 
 class Mode:
@@ -90,10 +100,7 @@ class Mode:
         *,
         endpoints: Endpoints,
         records: RecordStore,
-        alarms: Alarms,
-        waiters: Waiters,
-        resource_prefix: str,
-    ) -> EndpointChange | None:
+    ) -> Recovered | None:
         """Undo a dead deployment's half-way state that is not a config, or ``None``."""
         return None
 

@@ -31,15 +31,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from model_rollout.adapters.alarms import Alarms
 from model_rollout.adapters.endpoints import Endpoints
 from model_rollout.adapters.multi_model import Answer, ModelArtifacts, MultiModelRuntime
 from model_rollout.adapters.releases import Releases
-from model_rollout.adapters.waiters import Waiters
 from model_rollout.config import inference_settings
-from model_rollout.domain.alarm_specs import ERROR_RATE, P99_LATENCY, alarm_name
 from model_rollout.domain.deployment import (
-    ABORTED,
     FINAL_RECORD_STATUSES,
     MULTI_MODEL_POINTER_PREFIX,
     Deployment,
@@ -55,7 +51,7 @@ from model_rollout.domain.policy import MultiModelPolicy, Policy
 from model_rollout.domain.records import RecordStore
 from model_rollout.domain.release import release_names
 from model_rollout.errors import DeploymentFailed, EndpointConflict, SmokeTestFailed
-from model_rollout.modes import Mode
+from model_rollout.modes import Mode, Recovered
 
 POINTER_TAG_PREFIX = MULTI_MODEL_POINTER_PREFIX
 # the record field where a version deployment keeps the endpoint tags its pointer move replaces
@@ -302,10 +298,7 @@ def recover_pointer(
     *,
     endpoints: Endpoints,
     records: RecordStore,
-    alarms: Alarms,
-    waiters: Waiters,
-    resource_prefix: str,
-) -> EndpointChange | None:
+) -> Recovered | None:
     """Mode multi_model: a version deployment that died after moving the pointer (the
     endpoint's deployment-id tag names it, its record is not final) is undone: the endpoint's
     ``rollout:*`` tags become those its record kept (model_rollout.modes.multi_model)."""
@@ -321,24 +314,17 @@ def recover_pointer(
     if not isinstance(kept, dict):
         return None  # not a multi-model version deployment
     restore_tags(endpoints, arn, {str(k): str(v) for k, v in kept.items()})
-    removed_alarms = alarms.delete(
-        alarm_name(resource_prefix, name, owner, kind) for kind in (ERROR_RATE, P99_LATENCY)
-    )
-    waiters.remove_for_deployment(owner)
-    records.finish(
-        owner,
-        ABORTED,
-        error="Aborted",
+    return Recovered(
+        dead_deployment_id=owner,
         cause=(
             f"deployment {owner} stopped mid-way after moving the multi-model pointer of "
             f"endpoint {name} to {record.get('multi_model_target')}; deployment "
             f"{deployment.deployment_id} moved it back (the endpoint's tags as before it)"
         ),
-        details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
-    )
-    return EndpointChange(
-        action="restore-pointer",
-        expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
+        change=EndpointChange(
+            action="restore-pointer",
+            expect=Expectation(endpoint_config_name=described.get("EndpointConfigName")),
+        ),
     )
 
 
@@ -396,19 +382,8 @@ class MultiModel(Mode):
         *,
         endpoints: Endpoints,
         records: RecordStore,
-        alarms: Alarms,
-        waiters: Waiters,
-        resource_prefix: str,
-    ) -> EndpointChange | None:
-        return recover_pointer(
-            deployment,
-            described,
-            endpoints=endpoints,
-            records=records,
-            alarms=alarms,
-            waiters=waiters,
-            resource_prefix=resource_prefix,
-        )
+    ) -> Recovered | None:
+        return recover_pointer(deployment, described, endpoints=endpoints, records=records)
 
     def rolled_back_serving(self, deployment: Deployment) -> str | None:
         version = deployment.release.multi_model if deployment.release else None

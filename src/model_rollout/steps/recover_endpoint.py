@@ -76,6 +76,21 @@ def recover_endpoint(
     """The document with ``previous`` read again and ``recovery`` (what AwaitRecovery waits
     for); restores the endpoint first if a stopped deployment left it half-deployed."""
     name = deployment.endpoint_name
+
+    def abort(dead: str, cause: str) -> None:
+        """Record a dead deployment ABORTED, its alarms and waiters gone, once undone."""
+        removed = alarms.delete(
+            alarm_name(resource_prefix, name, dead, kind) for kind in (ERROR_RATE, P99_LATENCY)
+        )
+        waiters.remove_for_deployment(dead)
+        records.finish(
+            dead,
+            ABORTED,
+            error="Aborted",
+            cause=cause,
+            details={"restored_by": deployment.deployment_id, "alarms_deleted": removed},
+        )
+
     described = endpoints.describe(name)
     change = EndpointChange(action="none", expect=Expectation(absent=True))
     previous = None
@@ -102,19 +117,10 @@ def recover_endpoint(
             endpoints.update(name, str(target))
             restore_lineage_tags(name, described["EndpointArn"], str(target), endpoints=endpoints)
             dead = str(owner)
-            removed_alarms = alarms.delete(
-                alarm_name(resource_prefix, name, dead, kind) for kind in (ERROR_RATE, P99_LATENCY)
-            )
-            waiters.remove_for_deployment(dead)
-            records.finish(
+            abort(
                 dead,
-                ABORTED,
-                error="Aborted",
-                cause=(
-                    f"deployment {dead} stopped mid-way and left endpoint {name} on its config "
-                    f"{config}; deployment {deployment.deployment_id} restored config {target}"
-                ),
-                details={"restored_by": deployment.deployment_id, "alarms_deleted": removed_alarms},
+                f"deployment {dead} stopped mid-way and left endpoint {name} on its config "
+                f"{config}; deployment {deployment.deployment_id} restored config {target}",
             )
             previous = config_serving_state(str(target), endpoints=endpoints)
             change = EndpointChange(
@@ -123,16 +129,11 @@ def recover_endpoint(
     if described is not None and change.action == "none":
         # a mode whose half-way state is not a config (multi-model: a moved pointer)
         recovered = mode_of(deployment.policy).recover(
-            deployment,
-            described,
-            endpoints=endpoints,
-            records=records,
-            alarms=alarms,
-            waiters=waiters,
-            resource_prefix=resource_prefix,
+            deployment, described, endpoints=endpoints, records=records
         )
         if recovered is not None:
-            change = recovered
+            abort(recovered.dead_deployment_id, recovered.cause)
+            change = recovered.change
             previous = releases.serving_state(name)
     document = deployment.model_dump(mode="json")
     document["previous"] = previous.model_dump(mode="json") if previous is not None else None

@@ -43,6 +43,26 @@ class DuplicateDelivery(RolloutError):
     """This approval already started a deployment (EventBridge delivers at least once)."""
 
 
+class PromotionRefused(RolloutError):
+    """A stage promotion event the registry does not back (forged, stale, out of order, or
+    for a quarantined package); nothing was deployed."""
+
+
+class Quarantined(RolloutError):
+    """The package was quarantined by a failed stage and approved again without
+    ``rollout requalify``: refused, and ``Rejected`` again; nothing was deployed."""
+
+
+class PromotionFailed(RolloutError):
+    """The promotion event could not be sent to the next stage (the role could not be
+    assumed, or PutEvents refused it); the version keeps serving its stage."""
+
+
+class StageNotServed(RolloutError):
+    """The event asks this stack for a stage it does not deploy (another account's stage,
+    or an approval of a staged package, which starts at the first stage)."""
+
+
 class PolicyNotFound(RolloutError):
     """No deployment policy exists for the model package group."""
 

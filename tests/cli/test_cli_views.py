@@ -19,6 +19,8 @@ HAPPY = [
     "Promote",
     "AwaitPromote",
     "Finalize",
+    "RecordStage",
+    "StageOutcome",
     "Deployed",
 ]
 ROW_KEYS = {

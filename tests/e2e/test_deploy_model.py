@@ -29,6 +29,8 @@ HAPPY_PATH = [
     "Promote",
     "AwaitPromote",
     "Finalize",
+    "RecordStage",
+    "StageOutcome",
     "Deployed",
 ]
 ROLLBACK_PATH = [
@@ -37,7 +39,8 @@ ROLLBACK_PATH = [
     "RestoreConfig",
     "AwaitRestore",
     "FinishRollback",
-    "RollbackOutcome",
+    "RecordStage",
+    "StageOutcome",
     "RolledBack",
 ]
 
@@ -181,7 +184,7 @@ def test_error_alarm_under_live_traffic_rolls_back_to_the_previous_model(
     assert "error-rate" in execution["cause"] and "0.05" in execution["cause"]
     states = scenario.bench.entered_states(execution["executionArn"])
     assert "Watch" in states
-    assert states[-7:] == ROLLBACK_PATH
+    assert states[-len(ROLLBACK_PATH) :] == ROLLBACK_PATH
     assert serving(scenario) == before
     assert before["package"] == v1
 

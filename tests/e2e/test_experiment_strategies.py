@@ -19,9 +19,9 @@ from rollout_local.workbench import Workbench, linear_model, quality_report
 
 SHADOW_HEAD = ["Strategy", "ShadowWindow", "WatchShadow", "CompareShadow", "ShadowVerdict"]
 AB_HEAD = ["Strategy", "StartAB", "AwaitAB", "WatchAB", "EvaluateAB", "ABVerdict"]
-PROMOTED = ["Promote", "AwaitPromote", "Finalize", "Deployed"]
+PROMOTED = ["Promote", "AwaitPromote", "Finalize", "RecordStage", "StageOutcome", "Deployed"]
 ROLLBACK = ["Rollback", "AwaitRollbackTraffic", "RestoreConfig", "AwaitRestore"]
-ENDS = ["FinishRollback", "RollbackOutcome"]
+ENDS = ["FinishRollback", "RecordStage", "StageOutcome"]
 # an experiment's verdict that keeps the serving model: its own path back, not a rollback
 EXPERIMENT_END = [
     "RestoreIncumbent",
@@ -29,7 +29,8 @@ EXPERIMENT_END = [
     "RestoreIncumbentConfig",
     "AwaitIncumbentConfig",
     "EndExperiment",
-    "ExperimentOutcome",
+    "RecordStage",
+    "StageOutcome",
 ]
 NAMESPACE = "ModelRollout/AB-e2e"
 

@@ -89,7 +89,12 @@ def test_fixed_set_gate_rejects_a_candidate_worse_on_the_set_despite_its_report(
     assert "more than max_regression 0.05" in cause
     assert f"on the fixed validation set {dataset}" in cause and v1 in cause
     states = bench.entered_states(second["executionArn"])
-    assert "FixedSetTransforms" in states and states[-2:] == ["RecordFailure", "Failed"]
+    assert "FixedSetTransforms" in states and states[-4:] == [
+        "RecordFailure",
+        "RecordStage",
+        "StageOutcome",
+        "Failed",
+    ]
     assert "Tag" not in states and "Deploy" not in states
     # both models ran on the set, each in its own batch execution, joined outputs kept
     runs = bench.state_output(second["executionArn"], "FixedSetTransforms")["fixed_set_runs"]

@@ -176,7 +176,14 @@ def test_first_version_creates_a_multi_model_endpoint_and_the_second_moves_the_p
     )
     assert float(answer["Body"].read().decode()) == pytest.approx(sigmoid(1.0))
     states = bench.entered_states(two_versions["second"]["executionArn"])
-    assert states[-4:] == ["Promote", "AwaitPromote", "Finalize", "Deployed"]
+    assert states[-6:] == [
+        "Promote",
+        "AwaitPromote",
+        "Finalize",
+        "RecordStage",
+        "StageOutcome",
+        "Deployed",
+    ]
 
 
 def test_an_alarm_in_the_bake_moves_the_pointer_back_and_keeps_the_config(
@@ -205,13 +212,14 @@ def test_an_alarm_in_the_bake_moves_the_pointer_back_and_keeps_the_config(
     assert invoke_via_pointer(scenario) == pytest.approx(sigmoid(-1.0))
     states = scenario.bench.entered_states(execution["executionArn"])
     assert "Watch" in states and "Promote" not in states
-    assert states[-7:] == [
+    assert states[-8:] == [
         "Rollback",
         "AwaitRollbackTraffic",
         "RestoreConfig",
         "AwaitRestore",
         "FinishRollback",
-        "RollbackOutcome",
+        "RecordStage",
+        "StageOutcome",
         "RolledBack",
     ]
 

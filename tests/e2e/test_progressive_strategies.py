@@ -26,14 +26,15 @@ WATCHING = STEP[:3]  # a step whose watch ended early (alarm, operator)
 HEAD = ["Strategy"]  # entered after CreateAlarms; what comes before is all_at_once's
 APPROVED = ["AwaitApproval"]
 APPROVAL_TIMED_OUT = ["AwaitApproval", "ApprovalTimedOut"]
-PROMOTED = ["Promote", "AwaitPromote", "Finalize", "Deployed"]
+PROMOTED = ["Promote", "AwaitPromote", "Finalize", "RecordStage", "StageOutcome", "Deployed"]
 ROLLED_BACK = [
     "Rollback",
     "AwaitRollbackTraffic",
     "RestoreConfig",
     "AwaitRestore",
     "FinishRollback",
-    "RollbackOutcome",
+    "RecordStage",
+    "StageOutcome",
     "RolledBack",
 ]
 

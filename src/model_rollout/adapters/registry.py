@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from model_rollout.adapters.accounts import AssumedRoles, account_of, role_arn
 from model_rollout.adapters.aws import (
     default_client,
     error_code,
@@ -15,10 +16,12 @@ from model_rollout.adapters.aws import (
     s3_location,
     throttling_as,
 )
+from model_rollout.domain.stages import QUARANTINED, LifeCycle
 from model_rollout.errors import InvalidMetricsReport, ModelPackageNotFound
 
 MAX_REPORT_BYTES = 10 * 1024 * 1024
 STRATEGY_OVERRIDE_KEY = "rollout:strategy"
+REGISTRY_ROLE_SUFFIX = "registry-access"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ModelPackage:
     customer_metadata: dict[str, str] = field(default_factory=dict)
     model_quality_uri: str | None = None
     created_at: float | None = None  # CreationTime, epoch seconds
+    approval_description: str | None = None
+    life_cycle: LifeCycle = field(default_factory=LifeCycle)
 
     @property
     def strategy_override(self) -> str | None:
@@ -40,11 +45,24 @@ class ModelPackage:
 
 
 class ModelRegistry:
-    """DescribeModelPackage (SageMaker client) and report reads (S3 client); both lazy."""
+    """DescribeModelPackage and UpdateModelPackage (SageMaker client), report reads (S3
+    client); both lazy. A package of another account (a shared registry) is reached through
+    that account's ``<ResourcePrefix>-registry-access`` role."""
 
-    def __init__(self, sagemaker: Any | None = None, s3: Any | None = None) -> None:
+    def __init__(
+        self,
+        sagemaker: Any | None = None,
+        s3: Any | None = None,
+        *,
+        roles: AssumedRoles | None = None,
+        own_account: str | None = None,
+        resource_prefix: str | None = None,
+    ) -> None:
         self._sagemaker = sagemaker
         self._s3 = s3
+        self._roles = roles
+        self._own_account = own_account
+        self._resource_prefix = resource_prefix
 
     @property
     def sagemaker(self) -> Any:
@@ -54,10 +72,36 @@ class ModelRegistry:
     def s3(self) -> Any:
         return self._s3 if self._s3 is not None else default_client("s3")
 
+    def _registry_role(self, arn: str) -> str | None:
+        """The role to reach ``arn``'s registry with; ``None`` when it is this account's."""
+        account = account_of(arn)
+        if not account:
+            return None
+        from model_rollout.config import settings
+
+        own = self._own_account or settings().stack_account
+        if account == own:
+            return None
+        prefix = self._resource_prefix or settings().resource_prefix
+        return role_arn(account, f"{prefix}-{REGISTRY_ROLE_SUFFIX}", arn.split(":")[1])
+
+    def _client(self, service: str, arn: str) -> Any:
+        given = self._sagemaker if service == "sagemaker" else self._s3
+        if given is not None:
+            return given
+        role = self._registry_role(arn)
+        if role is None:
+            return default_client(service)
+        if self._roles is None:
+            self._roles = AssumedRoles()
+        return self._roles.client(service, role)
+
     def describe(self, model_package_arn: str) -> ModelPackage:
         try:
             with throttling_as(f"describing model package {model_package_arn}"):
-                raw = self.sagemaker.describe_model_package(ModelPackageName=model_package_arn)
+                raw = self._client("sagemaker", model_package_arn).describe_model_package(
+                    ModelPackageName=model_package_arn
+                )
         except ClientError as error:
             if error_code(error) in {"ValidationException", "ResourceNotFound"}:
                 raise ModelPackageNotFound(
@@ -79,7 +123,64 @@ class ModelRegistry:
             created_at=raw["CreationTime"].timestamp()
             if hasattr(raw.get("CreationTime"), "timestamp")
             else None,
+            approval_description=raw.get("ApprovalDescription"),
+            life_cycle=LifeCycle(
+                stage=(raw.get("ModelLifeCycle") or {}).get("Stage"),
+                stage_status=(raw.get("ModelLifeCycle") or {}).get("StageStatus"),
+                stage_description=(raw.get("ModelLifeCycle") or {}).get("StageDescription"),
+            ),
         )
+
+    def _update(self, model_package_arn: str, what: str, **fields: Any) -> None:
+        try:
+            with throttling_as(f"{what} of model package {model_package_arn}"):
+                self._client("sagemaker", model_package_arn).update_model_package(
+                    ModelPackageArn=model_package_arn, **fields
+                )
+        except ClientError as error:
+            if error_code(error) in {"ValidationException", "ResourceNotFound"}:
+                raise ModelPackageNotFound(
+                    f"model package {model_package_arn} cannot be updated ({what}): "
+                    f"{error_message(error)}"
+                ) from None
+            raise
+
+    def record_stage(
+        self, model_package_arn: str, *, stage: str, status: str, description: str
+    ) -> None:
+        """Write a stage's result to the package's ``ModelLifeCycle`` (idempotent)."""
+        self._update(
+            model_package_arn,
+            "recording the stage",
+            ModelLifeCycle={"Stage": stage, "StageStatus": status, "StageDescription": description},
+        )
+
+    def quarantine(self, model_package_arn: str, *, stage: str, reason: str) -> None:
+        """``Rejected`` with the reason as ``ApprovalDescription``; ``ModelLifeCycle`` says
+        ``Quarantined`` (idempotent)."""
+        self._update(
+            model_package_arn,
+            "quarantining",
+            ModelApprovalStatus="Rejected",
+            ApprovalDescription=_clip(f"quarantined: {reason}", 1024),
+            ModelLifeCycle={
+                "Stage": stage,
+                "StageStatus": QUARANTINED,
+                "StageDescription": _clip(reason, 1024),
+            },
+        )
+
+    def approve(
+        self, model_package_arn: str, *, description: str, life_cycle: dict[str, str] | None
+    ) -> None:
+        """Approve the package (a requalification: ``life_cycle`` says who and why)."""
+        fields: dict[str, Any] = {
+            "ModelApprovalStatus": "Approved",
+            "ApprovalDescription": _clip(description, 1024),
+        }
+        if life_cycle is not None:
+            fields["ModelLifeCycle"] = life_cycle
+        self._update(model_package_arn, "approving", **fields)
 
     def created_at(self, model_package_arn: str) -> float | None:
         """The package's CreationTime (epoch seconds); ``None`` when it cannot be read (e.g.
@@ -106,7 +207,7 @@ class ModelRegistry:
         bucket, key = location
         try:
             with throttling_as(f"reading model quality report {uri}"):
-                response = self.s3.get_object(Bucket=bucket, Key=key)
+                response = self._client("s3", package.arn).get_object(Bucket=bucket, Key=key)
                 body = response["Body"].read(MAX_REPORT_BYTES + 1)
         except ClientError as error:
             raise InvalidMetricsReport(
@@ -130,3 +231,7 @@ class ModelRegistry:
                 f"but {type(report).__name__}"
             )
         return report
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -19,6 +19,7 @@ from pydantic import (
 from model_rollout.domain.lineage import TAG_PREFIX
 from model_rollout.domain.model import Strict
 from model_rollout.domain.policy import Policy, Strategy
+from model_rollout.domain.stages import StagePromotionResult, StageRecord, StageRun
 
 MULTI_MODEL_POINTER_PREFIX = f"{TAG_PREFIX}mme-target:"
 
@@ -485,6 +486,8 @@ class Deployment(Part):
     limits: Limits
     approval: Approval
     previous: ServingState | None = None
+    # a staged policy: the stage this deployment is (model_rollout.domain.stages)
+    stage: StageRun | None = None
 
     lock: LockGrant | None = None
     recovery: EndpointChange | None = None
@@ -511,3 +514,6 @@ class Deployment(Part):
     experiment_end: ExperimentEnd | None = None
     rollback_failure: StepFailure | None = None
     outcome: Outcome | None = None
+    # RecordStage: the stage's result in the registry; PromoteStage: the promotion sent
+    stage_record: StageRecord | None = None
+    stage_promotion: StagePromotionResult | None = None

@@ -630,11 +630,63 @@ class ValidationPolicy(StrictModel):
     )
 
 
+ENDPOINT_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+
+
+class StagePolicy(StrictModel):
+    """One stage of a version's way to production: its endpoint, account, strategy and alarms
+    (each defaults to the policy's own), and how a version that passed it goes on."""
+
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{0,31}$",
+        description="The stage's name (e.g. `staging`, `prod`), as the registry records it "
+        "(`ModelLifeCycle.Stage`).",
+    )
+    endpoint_name: str | None = Field(
+        default=None,
+        pattern=ENDPOINT_NAME_PATTERN,
+        description="The stage's endpoint (default: the policy's `endpoint_name`).",
+    )
+    account_id: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}$",
+        description="The account whose stack deploys this stage (default: the account of "
+        "the stack that deploys the stage before it).",
+    )
+    role_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$",
+        max_length=2048,
+        description="The role the previous stage assumes to hand a version to this stage's "
+        "account (default: `arn:aws:iam::<account_id>:role/<ResourcePrefix>-stage-promotion`, "
+        "which this stage's stack creates).",
+    )
+    strategy: Strategy | None = Field(
+        default=None, description="The stage's strategy (default: the policy's)."
+    )
+    alarms: AlarmPolicy | None = Field(
+        default=None, description="The stage's alarms (default: the policy's)."
+    )
+    promotion: Literal["auto", "manual"] = Field(
+        default="auto",
+        description="How a version that passed this stage goes on to the next: at once "
+        "(`auto`), or once an operator approves it (`manual`: `rollout approve`); ignored on "
+        "the last stage.",
+    )
+    promotion_timeout_seconds: int = Field(
+        default=86_400,
+        ge=1,
+        le=7 * 86_400,
+        description="`promotion: manual`: how long the version waits for the decision; no "
+        "decision in time: not promoted (it keeps serving this stage).",
+    )
+
+
 class Policy(StrictModel):
     """The deployment policy of one model package group."""
 
     endpoint_name: str = Field(
-        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        pattern=ENDPOINT_NAME_PATTERN,
         description="The SageMaker endpoint this group deploys to.",
     )
     instance_type: str = Field(
@@ -684,6 +736,39 @@ class Policy(StrictModel):
         "moved with the traffic.",
     )
 
+    stages: list[StagePolicy] | None = Field(
+        default=None,
+        min_length=1,
+        description="The stages a version goes through, in order (e.g. staging, then prod): "
+        "an approval deploys to the first; passing a stage promotes the same package to the "
+        "next; failing one quarantines the package (`Rejected`). Each stage's result is "
+        "written back to the package's `ModelLifeCycle`.",
+    )
+
+    def stage(self, name: str) -> StagePolicy | None:
+        """The stage called ``name``, if the policy has stages and one is so called."""
+        return next((s for s in self.stages or () if s.name == name), None)
+
+    def next_stage(self, name: str) -> StagePolicy | None:
+        """The stage after ``name`` (``None`` after the last)."""
+        names = [s.name for s in self.stages or ()]
+        if name not in names or names.index(name) + 1 >= len(names):
+            return None
+        return (self.stages or [])[names.index(name) + 1]
+
+    def for_stage(self, name: str) -> Policy:
+        """This policy as the stage ``name`` deploys with: its endpoint, strategy and alarms."""
+        stage = self.stage(name)
+        if stage is None:
+            raise ValueError(f"the policy has no stage {name!r}")
+        return self.model_copy(
+            update={
+                "endpoint_name": stage.endpoint_name or self.endpoint_name,
+                "strategy": stage.strategy or self.strategy,
+                "alarms": stage.alarms or self.alarms,
+            }
+        )
+
     def allows_strategy(self, strategy_type: str) -> bool:
         """Whether this policy's mode can deploy with a strategy of ``strategy_type``: only
         real-time endpoints shift traffic between variants (async and multi-model endpoints
@@ -714,6 +799,22 @@ class Policy(StrictModel):
                 )
         elif self.multi_model is not None:
             raise ValueError("'multi_model' applies to mode 'multi_model' only")
+        names = [stage.name for stage in self.stages or ()]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique: {names}")
+        for stage in self.stages or ():
+            if stage.strategy is not None and not self.allows_strategy(stage.strategy.type):
+                raise ValueError(
+                    f"stage {stage.name!r}: mode {self.mode!r} allows strategy 'all_at_once' "
+                    f"only, not {stage.strategy.type!r}"
+                )
+            if stage.role_arn is not None and stage.account_id is None:
+                raise ValueError(f"stage {stage.name!r}: 'role_arn' needs 'account_id'")
+            if stage.role_arn is not None and stage.role_arn.split(":")[4] != stage.account_id:
+                raise ValueError(
+                    f"stage {stage.name!r}: 'role_arn' is a role of account "
+                    f"{stage.role_arn.split(':')[4]}, not of the stage's {stage.account_id}"
+                )
         if self.autoscaling is not None and self.mode != "real_time":
             raise ValueError(
                 "'autoscaling' applies to mode 'real_time' (async endpoints scale on their "

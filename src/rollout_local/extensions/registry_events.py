@@ -20,11 +20,17 @@ merged into the existing ones (added or overwritten key by key);
 ``CustomerMetadataPropertiesToRemove`` deletes keys; ``LastModifiedTime`` is updated. A
 versioned package created without ``ModelApprovalStatus`` is ``PendingManualApproval``, as
 on AWS, and its ``LastModifiedTime`` starts at its ``CreationTime``.
+
+``ModelLifeCycle`` (moto 5.2 drops it): ``UpdateModelPackage`` keeps it and
+``DescribeModelPackage`` answers it, as the API reference says (``Stage`` and
+``StageStatus`` required, 1 to 63 characters of ``^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$``;
+``StageDescription`` at most 1,024 characters; a malformed one is ``ValidationException``).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -35,7 +41,7 @@ from moto.sagemaker.responses import SageMakerResponse
 
 from rollout_local.extensions import bus
 from rollout_local.extensions._common import STATE_LOCK, iso_seconds
-from rollout_local.extensions._fence import replace
+from rollout_local.extensions._fence import original, replace
 
 DETAIL_TYPE = "SageMaker Model Package State Change"
 
@@ -51,6 +57,44 @@ _UPDATABLE = {
     "ModelCard": "ModelCard",
     "ModelLifeCycle": "ModelLifeCycle",
 }
+
+
+_LIFE_CYCLE_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+def _checked_life_cycle(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValidationError("ModelLifeCycle must be a structure")
+    for member in ("Stage", "StageStatus"):
+        text = value.get(member)
+        if not isinstance(text, str) or not _LIFE_CYCLE_NAME.match(text):
+            where = f"modelLifeCycle.{member[0].lower()}{member[1:]}"
+            raise ValidationError(
+                f"1 validation error detected: Value {text!r} at '{where}' "
+                "failed to satisfy constraint: Member must satisfy regular "
+                "expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+            )
+    description = value.get("StageDescription")
+    if description is not None and (not isinstance(description, str) or len(description) > 1024):
+        raise ValidationError(
+            "1 validation error detected: Value at 'modelLifeCycle.stageDescription' failed to "
+            "satisfy constraint: Member must have length less than or equal to 1024"
+        )
+    unknown = set(value) - {"Stage", "StageStatus", "StageDescription"}
+    if unknown:
+        raise ValidationError(f"Unknown members in ModelLifeCycle: {sorted(unknown)}")
+    return {k: v for k, v in value.items() if v is not None}
+
+
+_moto_package_response = original(ModelPackage, "gen_response_object", ("self",))
+
+
+def _package_response(self: ModelPackage) -> dict[str, Any]:
+    answer = _moto_package_response(self)
+    life_cycle = getattr(self, "model_life_cycle", None)
+    if life_cycle:
+        answer["ModelLifeCycle"] = copy.deepcopy(life_cycle)
+    return answer
 
 
 def event_detail(package: ModelPackage, updated_fields: list[str] | None = None) -> dict[str, Any]:
@@ -110,7 +154,9 @@ def update_model_package(
     inference_specification: dict[str, Any] | None = None,
     source_uri: str | None = None,
     updated_fields: list[str] | None = None,
+    model_life_cycle: dict[str, Any] | None = None,
 ) -> str:
+    life_cycle = None if model_life_cycle is None else _checked_life_cycle(model_life_cycle)
     with STATE_LOCK:
         mapped = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
         package = self.model_packages.get(mapped)
@@ -146,6 +192,8 @@ def update_model_package(
             package.inference_specification = inference_specification
         if source_uri is not None:
             package.source_uri = source_uri  # type: ignore[attr-defined]
+        if life_cycle is not None:
+            package.model_life_cycle = life_cycle  # type: ignore[attr-defined]
         package.modifications_done()
         package.last_modified_time = utcnow()
     if updated_fields is None:  # called on the backend directly, not through the API
@@ -157,6 +205,7 @@ def update_model_package(
             "AdditionalInferenceSpecifications": additional_inference_specifications_to_add,
             "InferenceSpecification": inference_specification,
             "SourceUri": source_uri,
+            "ModelLifeCycle": model_life_cycle,
         }
         updated_fields = [name for name, value in given.items() if value is not None]
     if package.model_approval_status == status_before:
@@ -182,6 +231,7 @@ def _response_update_model_package(self: SageMakerResponse) -> ActionResult:
         inference_specification=params["InferenceSpecification"],
         source_uri=params["SourceUri"],
         updated_fields=updated,
+        model_life_cycle=params["ModelLifeCycle"],
     )
     return ActionResult({"ModelPackageArn": arn})
 
@@ -232,3 +282,4 @@ def install() -> None:
         ),
     )
     replace(SageMakerResponse, "update_model_package", _response_update_model_package, ("self",))
+    replace(ModelPackage, "gen_response_object", _package_response, ("self",))

@@ -76,13 +76,17 @@ lint: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src functions bench scripts
 	$(BIN)/lint-imports
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml deploy/github-oidc.yaml
+	@# the delivery pipeline (docs/delivery.md); actionlint runs shellcheck on run: steps when it is installed
+	$(BIN)/actionlint .github/workflows/*.yml
 	@# the layer as sam build makes it: the model_rollout package alone, under python/
 	rm -rf .aws-sam/layer-check && mkdir -p .aws-sam
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build RolloutLayer --template template.yaml --build-dir .aws-sam/layer-check >.aws-sam/layer-check.log 2>&1 || { cat .aws-sam/layer-check.log; exit 1; }
 	test "$$(ls .aws-sam/layer-check/RolloutLayer/python)" = model_rollout
 	test -f .aws-sam/layer-check/RolloutLayer/python/model_rollout/domain/policy.py
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml --skip-download
+	@# the OIDC template skips no check (.checkov.yaml's skips are template.yaml's)
+	$(CHECKOV_VENV)/bin/checkov -f deploy/github-oidc.yaml --framework cloudformation --compact --quiet --skip-download
 
 ## The state machines' ASL files (statemachines/*.asl.json), from their compact sources
 ## (statemachines/src/*.yaml: Retry/Catch classes written once). Commit both.

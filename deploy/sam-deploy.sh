@@ -22,9 +22,12 @@ overrides=()
 add() { # add PARAMETER VALUE: the override, when VALUE is not empty
     if [ -n "$2" ]; then overrides+=("$1=$2"); fi
 }
-add StageName "${STAGE_NAME:-}"
-add NextStageRoleArn "${NEXT_STAGE_ROLE_ARN:-}"
-add PromotionSourceAccount "${PROMOTION_SOURCE_ACCOUNT:-}"
+# the stage roles are named after ResourcePrefix; the CloudFormation role may create roles
+# named after the stack only (deploy/github-oidc.yaml): the prefix is the stack's name
+add ResourcePrefix "${RESOURCE_PREFIX:-$STACK_NAME}"
+add AllowedEventAccounts "${ALLOWED_EVENT_ACCOUNTS:-}"
+add PromotionSourceAccounts "${PROMOTION_SOURCE_ACCOUNTS:-}"
+add RegistryReaderAccounts "${REGISTRY_READER_ACCOUNTS:-}"
 # further Key=Value pairs, separated by spaces
 if [ -n "${EXTRA_PARAMETER_OVERRIDES:-}" ]; then
     read -r -a extra <<<"$EXTRA_PARAMETER_OVERRIDES"
@@ -38,7 +41,7 @@ args=(
     --s3-bucket "$ARTIFACT_BUCKET"
     --s3-prefix "$STACK_NAME"
     --role-arn "$CLOUDFORMATION_ROLE_ARN"
-    --capabilities CAPABILITY_IAM
+    --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM
     --no-confirm-changeset
     --no-fail-on-empty-changeset
 )

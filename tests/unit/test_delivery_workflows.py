@@ -270,29 +270,33 @@ REQUIRED = {
 def test_sam_deploy_never_waits_for_a_person_and_passes_only_set_parameters(
     fake_sam: Path,
 ) -> None:
-    done, args = sam_deploy(fake_sam, **REQUIRED, STAGE_NAME="", NEXT_STAGE_ROLE_ARN="")
+    done, args = sam_deploy(fake_sam, **REQUIRED, PROMOTION_SOURCE_ACCOUNTS="")
     assert done.returncode == 0, done.stderr
     assert args[0] == "deploy"
     assert {"--no-confirm-changeset", "--no-fail-on-empty-changeset"} <= set(args)
+    # the stage roles have fixed names (<ResourcePrefix>-stage-promotion)
+    assert {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} <= set(args)
     assert args[args.index("--stack-name") + 1] == "model-rollout"
     assert args[args.index("--role-arn") + 1] == REQUIRED["CLOUDFORMATION_ROLE_ARN"]
-    assert "--parameter-overrides" not in args, "no variable set, no override"
+    overrides = args[args.index("--parameter-overrides") + 1 :]
+    assert overrides == ["ResourcePrefix=model-rollout"], "only the prefix when nothing is set"
 
     done, args = sam_deploy(
         fake_sam,
         **REQUIRED,
-        STAGE_NAME="staging",
-        NEXT_STAGE_ROLE_ARN="arn:aws:iam::222222222222:role/promote",
-        PROMOTION_SOURCE_ACCOUNT="",
-        EXTRA_PARAMETER_OVERRIDES="LogLevel=DEBUG  AllowedEventAccounts=333333333333",
+        PROMOTION_SOURCE_ACCOUNTS="111111111111",
+        REGISTRY_READER_ACCOUNTS="",
+        ALLOWED_EVENT_ACCOUNTS="222222222222,111111111111",
+        EXTRA_PARAMETER_OVERRIDES="LogLevel=DEBUG  RetainedReleases=3",
     )
     assert done.returncode == 0, done.stderr
     overrides = args[args.index("--parameter-overrides") + 1 :]
     assert overrides == [
-        "StageName=staging",
-        "NextStageRoleArn=arn:aws:iam::222222222222:role/promote",
+        "ResourcePrefix=model-rollout",
+        "AllowedEventAccounts=222222222222,111111111111",
+        "PromotionSourceAccounts=111111111111",
         "LogLevel=DEBUG",
-        "AllowedEventAccounts=333333333333",
+        "RetainedReleases=3",
     ]
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollout_local import accounts, execution_environments, faults, function_logs
+from rollout_local import accounts, execution_environments, faults, function_caches, function_logs
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +226,7 @@ def _load_handler(spec: FunctionSpec) -> Handler:
             ) from exc
         finally:
             sys.path.remove(str(spec.code_dir))
+        function_caches.isolate()  # what its code caches is kept per account
         handler = getattr(module, attribute, None)
         if not callable(handler):
             raise _HandlerError(
@@ -360,4 +361,5 @@ def uninstall(timeout: float = 5.0) -> None:
     faults.uninstall()
     _registry.clear()
     _handlers.clear()
+    function_caches.forget_accounts()
     execution_environments.reset()

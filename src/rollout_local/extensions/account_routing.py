@@ -65,6 +65,8 @@ def access_key(request: Any) -> str | None:
 
 def issued(key: str) -> bool:
     """moto issued ``key`` (an IAM user's key or an STS session's, in any account)."""
+    if not key.startswith(("AKIA", "ASIA")):  # the prefixes of the keys moto issues
+        return False
     from moto.iam.models import iam_backends
 
     for _account, partitions in list(iam_backends.items()):

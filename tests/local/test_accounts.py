@@ -168,6 +168,34 @@ def test_an_approval_in_staging_runs_stagings_machine_and_its_lambdas_act_in_sta
     assert listed == []
 
 
+def test_an_alarm_under_live_traffic_rolls_production_back_in_production(
+    two_accounts: dict[str, Any], local_stack: LocalStack
+) -> None:
+    """Invocations, their metrics, the alarms' evaluation and their events all stay in
+    production: its deployment sees its alarm fire and rolls back."""
+    bench = Workbench(endpoint_url=local_stack.endpoint_url, account_id=PRODUCTION)
+    scenario = Scenario(bench=bench, group="acct-production", endpoint="acct-prod-endpoint")
+    scenario.policy()
+    v1, first = scenario.deploy()
+    assert first["status"] == "SUCCEEDED", bench.explain(first)
+    scenario.policy(strategy={"type": "all_at_once", "bake_seconds": 60})
+
+    with bench.traffic(scenario.endpoint, rate_per_second=30):
+        _, execution = scenario.deploy(error_rate=0.5)
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "RolledBack")
+    assert f":{PRODUCTION}:execution:" in execution["executionArn"]
+    assert scenario.tags()["rollout:model-package-arn"] == v1
+    history = local_stack.client("cloudwatch", PRODUCTION).describe_alarm_history(
+        HistoryItemType="StateUpdate"
+    )["AlarmHistoryItems"]
+    assert any(scenario.endpoint in item["AlarmName"] for item in history)
+    default = local_stack.client("cloudwatch").describe_alarm_history(
+        HistoryItemType="StateUpdate"
+    )["AlarmHistoryItems"]
+    assert not any(scenario.endpoint in item["AlarmName"] for item in default)
+
+
 def test_a_model_reads_an_artifact_of_a_bucket_owned_by_another_account(
     local_stack: LocalStack,
 ) -> None:
@@ -482,6 +510,13 @@ def test_a_session_is_denied_what_its_roles_policies_do_not_allow(
             lambda: sagemaker.describe_model_package(ModelPackageName="fraud/1"),
             "sagemaker:DescribeModelPackage",
             f"arn:aws:sagemaker:{REGION}:{PRODUCTION}:model-package/fraud/1",
+        ),
+        (
+            lambda: session_client(local_stack, "sagemaker-runtime", credentials).invoke_endpoint(
+                EndpointName="scoring", Body=b"1,2", ContentType="text/csv"
+            ),
+            "sagemaker:InvokeEndpoint",
+            f"arn:aws:sagemaker:{REGION}:{PRODUCTION}:endpoint/scoring",
         ),
         (
             lambda: session_client(local_stack, "stepfunctions", credentials).start_execution(

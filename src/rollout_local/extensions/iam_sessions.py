@@ -23,8 +23,9 @@ passes before its operation runs:
   policies, and the session policy of the ``AssumeRole`` call if it passed one, are
   evaluated for the action and its resource: an explicit ``Deny`` wins, else an
   ``Allow`` is needed (in the session policy too, if any). A denied request answers as AWS
-  does: ``AccessDeniedException`` (HTTP 400) for the JSON protocols (SageMaker, Step
-  Functions, EventBridge, ...), ``AccessDenied`` (HTTP 403, XML) for the query protocols,
+  does: ``AccessDeniedException`` (HTTP 400, AWS's common errors) for the JSON protocols
+  (SageMaker and its runtime, Step Functions, EventBridge, ...), ``AccessDenied`` (HTTP
+  403, XML) for the query protocols,
   "User: arn:aws:sts::<account>:assumed-role/<role>/<session> is not authorized to
   perform: <service>:<Action> on resource: <arn>"; S3 answers its own ``AccessDenied``.
 - Requests signed with any other credentials (the local stack's dummy keys: each account's
@@ -44,10 +45,11 @@ boundaries, SCPs and resource-based policies are not evaluated.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError, _RESTError
@@ -245,6 +247,8 @@ def _sagemaker_arn(region: str, account: str, kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}"
 
 
+_RESOLVED_SERVICES = ("events", "states", "sagemaker")
+_INVOCATION_PATH = re.compile(r"^/endpoints/([^/?]+)/(?:async-)?invocations")
 _ENDPOINT_ACTIONS = {
     "CreateEndpoint",
     "UpdateEndpoint",
@@ -292,12 +296,25 @@ def resources(
 # ---------------------------------------------------------------- the check
 
 
+@functools.cache
+def _protocol(service_name: str) -> str:
+    import botocore.session
+
+    try:
+        return str(botocore.session.get_session().get_service_model(service_name).protocol)
+    except Exception:
+        return ""
+
+
 def _deny(response: Any, message: str) -> None:
-    headers = response.headers
-    if headers.get("X-Amz-Target"):
+    """Raise AWS's access denied answer in the protocol of ``response``'s service."""
+    protocol = _protocol(str(getattr(response, "service_name", None) or ""))
+    if protocol == "json" or (not protocol and response.headers.get("X-Amz-Target")):
         raise AccessDeniedJson(message)
-    if "json" in str(headers.get("Content-Type") or ""):
-        raise AccessDeniedJson(message, status=403)
+    if protocol == "rest-json" or (
+        not protocol and "json" in str(response.headers.get("Content-Type"))
+    ):
+        raise AccessDeniedJson(message)
     raise AccessDeniedXml(message)
 
 
@@ -347,7 +364,11 @@ def _enforce(response: Any, iam_request_cls: type, resource: str, session: Any) 
         return
     policies = list(request._access_key.collect_policies())
     session_policy = getattr(session, "policy", None)
-    known = resources(service, action, _body(response), region or "us-east-1", session.account_id)
+    params = _body(response) if service in _RESOLVED_SERVICES else {}
+    invocation = _INVOCATION_PATH.match(path) if service == "sagemaker" else None
+    if invocation is not None:  # SageMaker Runtime (REST): the endpoint is in the path
+        params = {"EndpointName": unquote(invocation.group(1))}
+    known = resources(service, action, params, region or "us-east-1", session.account_id)
     targets: list[str | None] = list(known) if known else [None if resource == "*" else resource]
     for target in targets:
         verdict = evaluate(policies, iam_action, target)

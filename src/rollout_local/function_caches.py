@@ -1,4 +1,4 @@
-"""The functions' cached module state, kept per account: two stacks never share it.
+"""The functions' cached module state, kept per account: stacks of two accounts never share it.
 
 On Lambda every function runs in containers of its own, so what its code caches for the
 life of a container (``functools.cache`` of settings read from the environment, of
@@ -8,12 +8,15 @@ import from this repository), which are imported once. Within one account's stac
 sharing is harmless (its functions get the same ``Globals``); a second stack in another
 account has other table names, another ``AWS::AccountId``, ...
 
-``isolate()`` (called by ``rollout_local.lambda_runtime`` after it imports a handler)
-replaces every ``functools.cache`` / ``lru_cache`` function of those modules (module level
-and one class level down) with ``AccountCache``: one cache per account, the account the
-calling thread acts as (``rollout_local.accounts.current``; the default account outside
+``isolate()`` (called by ``rollout_local.lambda_runtime`` after it imports a handler, and
+after each invocation, for the modules a handler imports as it runs) replaces every
+``functools.cache`` / ``lru_cache`` function of those modules (module level and one class
+level down) with ``AccountCache``: one cache per account, the account the calling thread
+acts as (``rollout_local.accounts.current``; the default account outside
 an invocation). Installed libraries (``site-packages``) and the local stack itself are
-left alone. Two stacks in the same account still share their functions' caches.
+left alone. The original cache stays the default account's (emptied when wrapped, since
+an invocation of any account may have filled it). Two stacks in the same account still
+share their functions' caches.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class AccountCache:
         parameters = cached.cache_parameters()
         self._maxsize = parameters["maxsize"]
         self._typed = parameters["typed"]
+        # whoever filled it (a module imported during an invocation of another account):
+        # from now on it is the default account's
+        cached.cache_clear()
         self._caches: dict[str, Any] = {accounts.DEFAULT_ACCOUNT_ID: cached}
         functools.update_wrapper(self, cached.__wrapped__)
 

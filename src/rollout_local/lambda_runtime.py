@@ -301,7 +301,10 @@ def _run(
         ):
             handler = _load_handler(spec)
             function_logs.adopt_handlers()  # its loggers write to the function's log
-            result = handler(event, context)
+            try:
+                result = handler(event, context)
+            finally:
+                function_caches.isolate()  # and the modules it imported on the way
     except _HandlerError as exc:
         return _error_payload(exc.error_type, str(exc), exc), "Unhandled"
     except Exception as exc:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from rollout_local import emf
+from rollout_local import accounts, emf
 from rollout_local.extensions.backends import put_log_lines, put_metric_data
 
 logger = logging.getLogger(__name__)
@@ -164,11 +164,17 @@ def _record(context: Any, printed: list[str], began: float) -> None:
     _put(context.log_group_name, context.log_stream_name, lines, began)
     for namespace, metric_data in emf.by_namespace(emf.extract(printed)).items():
         try:
-            put_metric_data(namespace, metric_data)
+            put_metric_data(namespace, metric_data, account_id=_account())
         except Exception:  # the metrics of a log line never fail the invocation
             logger.warning("EMF metrics of %s not put", context.log_group_name, exc_info=True)
 
 
 def _put(group: str, stream: str, lines: list[str], began: float) -> None:
     stamp = int(began * 1000)
-    put_log_lines(group, stream, [{"timestamp": stamp, "message": line} for line in lines if line])
+    events = [{"timestamp": stamp, "message": line} for line in lines if line]
+    put_log_lines(group, stream, events, account_id=_account())
+
+
+def _account() -> str:
+    """The account of the running invocation (its function's; ``lambda_runtime.run``)."""
+    return accounts.current() or accounts.DEFAULT_ACCOUNT_ID

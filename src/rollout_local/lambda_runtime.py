@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollout_local import execution_environments, faults, function_logs
+from rollout_local import accounts, execution_environments, faults, function_caches, function_logs
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,19 @@ class FunctionSpec:
     layer_paths: tuple[Path, ...] = ()
     timeout: int = 3
     memory_size: int = 128
+
+    @property
+    def account_id(self) -> str:
+        """The account the function lives in (its ARN's), which its invocations act as."""
+        return accounts.account_of(self.function_arn)
+
+    @property
+    def key(self) -> str:
+        """The function's key in the runtime: its name, prefixed by its account unless that
+        is the default account (functions of one name may live in several accounts)."""
+        if self.account_id == accounts.DEFAULT_ACCOUNT_ID:
+            return self.function_name
+        return f"{self.account_id}/{self.function_name}"
 
 
 class LambdaContext:
@@ -155,14 +168,24 @@ _async_threads: set[threading.Thread] = set()
 _async_lock = threading.Lock()
 
 
+def _key(function_name: str, account_id: str | None) -> str:
+    if function_name.startswith("arn:"):
+        account_id = accounts.account_of(function_name)
+        function_name = function_name.split(":")[6]
+    account = accounts.checked(account_id)
+    return function_name if account == accounts.DEFAULT_ACCOUNT_ID else f"{account}/{function_name}"
+
+
 def register(spec: FunctionSpec) -> None:
-    """Make invokes of ``spec.function_name`` run its handler in this process."""
-    _registry[spec.function_name] = spec
-    _handlers.pop(spec.function_name, None)
+    """Make invokes of ``spec.function_name`` in its account run its handler in this process."""
+    _registry[spec.key] = spec
+    _handlers.pop(spec.key, None)
 
 
-def registered(function_name: str) -> FunctionSpec | None:
-    return _registry.get(function_name)
+def registered(function_name: str, account_id: str | None = None) -> FunctionSpec | None:
+    """The function ``function_name`` (a name, or an ARN, which names its account) of
+    ``account_id`` (default: the default account), if the template registered it."""
+    return _registry.get(_key(function_name, account_id))
 
 
 class _HandlerError(Exception):
@@ -176,8 +199,8 @@ class _HandlerError(Exception):
 def _load_handler(spec: FunctionSpec) -> Handler:
     """Import ``<code_dir>/<module>.py`` once per function, like a warm container."""
     with _import_lock:
-        if spec.function_name in _handlers:
-            return _handlers[spec.function_name]
+        if spec.key in _handlers:
+            return _handlers[spec.key]
         module_path, _, attribute = spec.handler.rpartition(".")
         source = spec.code_dir / (module_path.replace(".", "/") + ".py")
         if not module_path or not source.is_file():
@@ -188,7 +211,7 @@ def _load_handler(spec: FunctionSpec) -> Handler:
         for layer in spec.layer_paths:
             if str(layer) not in sys.path:
                 sys.path.insert(0, str(layer))
-        unique = "_rollout_fn_" + re.sub(r"\W", "_", spec.function_name)
+        unique = "_rollout_fn_" + re.sub(r"\W", "_", spec.key)
         module_spec = importlib.util.spec_from_file_location(unique, source)
         assert module_spec is not None and module_spec.loader is not None
         module = importlib.util.module_from_spec(module_spec)
@@ -203,13 +226,14 @@ def _load_handler(spec: FunctionSpec) -> Handler:
             ) from exc
         finally:
             sys.path.remove(str(spec.code_dir))
+        function_caches.isolate()  # what its code caches is kept per account
         handler = getattr(module, attribute, None)
         if not callable(handler):
             raise _HandlerError(
                 "Runtime.HandlerNotFound",
                 f"Handler '{attribute}' missing on module '{module_path}'",
             )
-        _handlers[spec.function_name] = handler
+        _handlers[spec.key] = handler
         return handler
 
 
@@ -236,12 +260,17 @@ def run(spec: FunctionSpec, payload: bytes | str | None) -> tuple[bytes, str | N
     """Run one invocation; return the response payload and the FunctionError, if any.
 
     It runs in an execution environment of its function (``execution_environments``): a
-    free one, or a new one (a cold start)."""
+    free one, or a new one (a cold start), acting as the function's account
+    (``rollout_local.accounts``): what it signs with the local stack's dummy credentials
+    reaches that account."""
     try:
         event = json.loads(payload) if payload else {}
     except ValueError as exc:
         return _error_payload("Runtime.UnmarshalError", str(exc), exc), "Unhandled"
-    with execution_environments.invocation(spec.function_name) as environment:
+    with (
+        accounts.acting(spec.account_id),
+        execution_environments.invocation(spec.key) as environment,
+    ):
         return _run(spec, payload, event, environment)
 
 
@@ -272,7 +301,10 @@ def _run(
         ):
             handler = _load_handler(spec)
             function_logs.adopt_handlers()  # its loggers write to the function's log
-            result = handler(event, context)
+            try:
+                result = handler(event, context)
+            finally:
+                function_caches.isolate()  # and the modules it imported on the way
     except _HandlerError as exc:
         return _error_payload(exc.error_type, str(exc), exc), "Unhandled"
     except Exception as exc:
@@ -332,4 +364,5 @@ def uninstall(timeout: float = 5.0) -> None:
     faults.uninstall()
     _registry.clear()
     _handlers.clear()
+    function_caches.forget_accounts()
     execution_environments.reset()

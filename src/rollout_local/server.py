@@ -22,7 +22,7 @@ from typing import Any
 
 import boto3
 
-from rollout_local import extensions, lambda_runtime
+from rollout_local import accounts, extensions, lambda_runtime
 from rollout_local.extensions import moto_server
 from rollout_local.template import DEFAULT_STACK_NAME, REGION, DeployedStack, deploy
 
@@ -67,6 +67,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def account_client(
+    service_name: str,
+    account_id: str | None = None,
+    *,
+    endpoint_url: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A boto3 client with the local stack's dummy credentials acting as the administrator
+    of ``account_id`` (``rollout_local.accounts.administered``)."""
+    client = boto3.client(
+        service_name,
+        endpoint_url=endpoint_url,
+        region_name=kwargs.pop("region_name", REGION),
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        **kwargs,
+    )
+    return accounts.administered(client, account_id)
+
+
 class LocalStack:
     """AWS emulation on ``127.0.0.1:port`` with ``template_path`` deployed into it."""
 
@@ -104,16 +124,10 @@ class LocalStack:
     def outputs(self) -> dict[str, Any]:
         return self.stack.outputs
 
-    def client(self, service_name: str, **kwargs: Any) -> Any:
-        """A boto3 client against this stack, with the local contract's dummy identity."""
-        return boto3.client(
-            service_name,
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            **kwargs,
-        )
+    def client(self, service_name: str, account_id: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 client against this stack, with the local contract's dummy identity: the
+        administrator (root) of ``account_id`` (default: the default account)."""
+        return account_client(service_name, account_id, endpoint_url=self.endpoint_url, **kwargs)
 
     def deploy(
         self,
@@ -121,17 +135,26 @@ class LocalStack:
         *,
         stack_name: str = DEFAULT_STACK_NAME,
         parameter_overrides: dict[str, str] | None = None,
+        account_id: str | None = None,
     ) -> DeployedStack:
-        """Deploy one more template; its unnamed resources are prefixed with ``stack_name``."""
+        """Deploy one more template into ``account_id`` (default: the default account); its
+        unnamed resources are prefixed with ``stack_name`` (unique in this local stack:
+        S3 bucket names are global, as on AWS)."""
         if self._server is None:
             raise LocalStackError("start() the stack before deploying into it")
         if stack_name in self.stacks:
             raise LocalStackError(f"a stack named {stack_name} is already deployed")
+        account = accounts.checked(account_id)
+
+        def client(service_name: str) -> Any:
+            return self.client(service_name, account)
+
         deployed = deploy(
             Path(template_path),
-            self.client,
+            client,
             stack_name=stack_name,
             parameter_overrides=parameter_overrides,
+            account_id=account,
         )
         self.stacks[stack_name] = deployed
         return deployed

@@ -23,11 +23,11 @@ from typing import Any
 
 import yaml
 
-from rollout_local import lambda_runtime
+from rollout_local import accounts, lambda_runtime
 
 logger = logging.getLogger(__name__)
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = accounts.DEFAULT_ACCOUNT_ID
 REGION = "us-east-1"
 DEFAULT_STACK_NAME = "model-rollout"
 RULE_EVENT_TYPES = ("EventBridgeRule", "CloudWatchEvent")
@@ -105,6 +105,7 @@ class DeployedStack:
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     unsupported: list[str] = field(default_factory=list)
+    account_id: str = ACCOUNT_ID
 
 
 class _Deployment:
@@ -115,8 +116,10 @@ class _Deployment:
         stack_name: str,
         overrides: dict[str, str],
         client: Callable[[str], Any],
+        account_id: str = ACCOUNT_ID,
     ) -> None:
         self.path = path
+        self.account_id = account_id
         self.root = path.parent
         self.template = template
         self.client = client
@@ -125,10 +128,10 @@ class _Deployment:
         self.layer_paths: dict[str, Path | None] = {}
         self.pseudo = {
             "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::AccountId": account_id,
             "AWS::StackName": stack_name,
             "AWS::StackId": (
-                f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/local"
+                f"arn:aws:cloudformation:{REGION}:{account_id}:stack/{stack_name}/local"
             ),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
@@ -462,7 +465,7 @@ def create_layer(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
     ``requirements.txt`` is provided by the local environment (checked here)."""
     content = d.root / props["ContentUri"]
     name = props.get("LayerName") or d.name(lid)
-    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}:1"
+    arn = f"arn:aws:lambda:{REGION}:{d.account_id}:layer:{name}:1"
     build_method = d.resources[lid].get("Metadata", {}).get("BuildMethod")
     if (content / "python").is_dir():
         d.layer_paths[arn] = content / "python"
@@ -616,7 +619,7 @@ def create_alarm(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
         if key in kwargs:
             kwargs[key] = kind(kwargs[key])
     d.client("cloudwatch").put_metric_alarm(AlarmName=name, **kwargs)
-    d.record(lid, name, Arn=f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{name}")
+    d.record(lid, name, Arn=f"arn:aws:cloudwatch:{REGION}:{d.account_id}:alarm:{name}")
 
 
 def accept_permission(d: _Deployment, lid: str, props: dict[str, Any]) -> None:
@@ -673,10 +676,16 @@ def deploy(
     *,
     stack_name: str = DEFAULT_STACK_NAME,
     parameter_overrides: dict[str, str] | None = None,
+    account_id: str | None = None,
 ) -> DeployedStack:
-    """Create every supported resource of the template at ``path``; resolve its Outputs."""
+    """Create every supported resource of the template at ``path``; resolve its Outputs.
+
+    ``client`` gives the clients that create them, acting in ``account_id`` (default: the
+    default account); ``AWS::AccountId`` and the ARNs the deployer forms name it."""
     template = load_template(path)
-    d = _Deployment(path, template, stack_name, parameter_overrides or {}, client)
+    account = accounts.checked(account_id)
+    d = _Deployment(path, template, stack_name, parameter_overrides or {}, client, account)
+    d.stack.account_id = account
     d.stack.unsupported = _unsupported(template)
     if d.stack.unsupported:
         logger.warning(

@@ -22,6 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from rollout_local import accounts
 from rollout_local.local_model import model_tarball
 
 REGION = "us-east-1"
@@ -94,7 +95,9 @@ def quality_report(metric: str, value: float) -> dict[str, Any]:
 @dataclass
 class Workbench:
     endpoint_url: str | None = None
-    bucket: str = "model-rollout-workbench"
+    bucket: str = ""
+    #: the account whose administrator the clients are (``None``: the default account)
+    account_id: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict)
     _bucket_ready: bool = False
     _machine_arn: str | None = None
@@ -102,9 +105,15 @@ class Workbench:
     _packages: dict[str, str] = field(default_factory=dict)
     _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        if not self.bucket:  # bucket names are global: one workbench bucket per account
+            account = accounts.checked(self.account_id)
+            suffix = "" if account == accounts.DEFAULT_ACCOUNT_ID else f"-{account}"
+            self.bucket = f"model-rollout-workbench{suffix}"
+
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(
+            client = boto3.client(
                 service,
                 region_name=REGION,
                 endpoint_url=self.endpoint_url,
@@ -112,6 +121,7 @@ class Workbench:
                 aws_secret_access_key="testing",
                 config=Config(retries={"max_attempts": 3, "mode": "standard"}),
             )
+            self._clients[service] = accounts.administered(client, self.account_id)
         return self._clients[service]
 
     # ------------------------------------------------------------------ artifacts

@@ -11,6 +11,12 @@ exists with the parameters it was written against. See ``README.md`` here.
 
 Installed for the life of the process by ``install()`` (idempotent), in this order:
 
+- ``account_routing``: each resource acts in its own account: requests signed with the
+  local stack's dummy keys by an in-process Lambda invocation or a Step Functions execution
+  reach the function's or state machine's account (``rollout_local.accounts``).
+- ``iam_sessions``: ``AssumeRole`` checks the role's trust policy; requests of assumed-role
+  sessions are allowed only by the role's policies (resource-level for ``PutEvents``,
+  ``StartExecution`` and SageMaker endpoints and model packages).
 - ``step_functions``: the interpreter's ``StartExecution`` names, ``SendTaskFailure``'s
   ``cause``, ``StopExecution`` at once, a task token per ``waitForTaskToken`` attempt, a
   state machine started while one of its executions runs.
@@ -101,6 +107,8 @@ __all__ = [
 #: the modules ``install()`` installs, in order (imported only after the version check, so
 #: that an untested moto fails with the guard's message, not with an import error)
 MODULE_NAMES: tuple[str, ...] = (
+    "account_routing",
+    "iam_sessions",
     "step_functions",
     "sfn_start_execution",
     "speedups",

@@ -22,13 +22,18 @@ import tempfile
 from datetime import UTC, datetime
 from typing import Any
 
-ACCOUNT_ID = "123456789012"
+from rollout_local.accounts import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+
 REGION = "us-east-1"
 
 
 def s3_object(bucket: str, key: str, account_id: str = ACCOUNT_ID) -> Any:
     """moto's object ``bucket``/``key`` (``.value``, ``.etag``); raises or returns ``None``
-    when there is none (``MissingBucket``, ``MissingKey``)."""
+    when there is none (``MissingBucket``, ``MissingKey``).
+
+    A bucket of another account is read from its owner's backend, as a bucket policy that
+    grants ``account_id`` ``s3:GetObject`` would allow on AWS (moto's ``get_bucket``
+    looks buckets up across accounts)."""
     from moto.s3.models import s3_backends
 
     return s3_backends[account_id]["aws"].get_object(bucket, key)

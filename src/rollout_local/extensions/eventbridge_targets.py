@@ -86,7 +86,7 @@ def _deliver(rule_name: str, target: dict[str, Any], moto_event: EventMessageTyp
             function = lambda_simple_backends[arn.account][arn.region].get_function(
                 target["Arn"], None
             )
-            spec = lambda_runtime.registered(function.function_name)
+            spec = lambda_runtime.registered(function.function_name, arn.account)
             if spec is None:
                 raise LookupError(f"{target['Arn']} has no in-process handler")
             lambda_runtime.run_async(spec, json.dumps(payload))

@@ -33,7 +33,9 @@ def _invoke(
     headers: Any,
     response_headers: Any,
 ) -> str | bytes | None:
-    spec = lambda_runtime.registered(self.get_function(function_name, qualifier).function_name)
+    spec = lambda_runtime.registered(
+        self.get_function(function_name, qualifier).function_name, self.account_id
+    )
     if spec is None:
         return _moto_invoke(self, function_name, qualifier, body, headers, response_headers)
     invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")

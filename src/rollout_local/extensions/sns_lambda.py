@@ -89,7 +89,8 @@ def publish(
     if self.protocol == "lambda":
         parts = self.endpoint.split(":")
         function_name = parts[6] if len(parts) >= 7 else self.endpoint
-        spec = lambda_runtime.registered(function_name)
+        account = parts[4] if len(parts) >= 7 else self.account_id
+        spec = lambda_runtime.registered(function_name, account)
     if spec is None:
         _moto_publish(
             self,

@@ -190,6 +190,18 @@ def container_mode(backend: SageMakerModelBackend, model_name: str) -> str:
     return str(container.get("Mode") or "SingleModel")
 
 
+def _package_backend(backend: SageMakerModelBackend, name: str) -> SageMakerModelBackend:
+    """The registry holding ``name``: a model package ARN of another account is that
+    account's (SageMaker deploys a package shared through its group's resource policy, as a
+    registry shared across accounts does; the policy itself is not checked)."""
+    parts = name.split(":")
+    if len(parts) > 5 and parts[2] == "sagemaker" and parts[4] != backend.account_id:
+        from moto.sagemaker.models import sagemaker_backends
+
+        return sagemaker_backends[parts[4]][parts[3]]
+    return backend
+
+
 def resolve_model_data_url(backend: SageMakerModelBackend, model_name: str) -> tuple[str, str]:
     """(ModelDataUrl, Image) of a SageMaker Model, through its ModelPackageName if any."""
     model = backend._models.get(model_name)
@@ -205,7 +217,9 @@ def resolve_model_data_url(backend: SageMakerModelBackend, model_name: str) -> t
             return container["ModelDataUrl"], container.get("Image", "")
         if container.get("ModelPackageName"):
             try:
-                package = backend.describe_model_package(container["ModelPackageName"])
+                package = _package_backend(
+                    backend, container["ModelPackageName"]
+                ).describe_model_package(container["ModelPackageName"])
             except Exception as exc:
                 raise ProvisioningFailed(
                     f"Could not find model package '{container['ModelPackageName']}'."

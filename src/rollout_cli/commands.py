@@ -65,6 +65,13 @@ STATUS_STYLES = {
     "OK": "green",
     "ALARM": "red bold",
     "INSUFFICIENT_DATA": "dim",
+    # a package's ModelLifeCycle.StageStatus (model_rollout.domain.stages)
+    "Succeeded": "green",
+    "InProgress": "cyan",
+    "Quarantined": "red bold",
+    "Requalified": "yellow",
+    "Failed": "red",
+    "Stopped": "dim",
 }
 
 
@@ -787,6 +794,65 @@ def console(
     print("rollout console stopped", flush=True)
 
 
+# ---------------------------------------------------------------------- stages
+
+
+def stage(
+    package_arn: Annotated[str, typer.Argument(help="The model package version's ARN.")],
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Where a version is on its way through the stages, as the registry records it."""
+    from rollout_cli.stages import status
+
+    with _errors():
+        data = status(_ctx(local, endpoint_url, profile, region, stack_name), package_arn)
+    if as_json:
+        _print_json(data)
+        return
+    console = _console()
+    console.print(f"[bold]{data['model_package_arn']}[/bold]")
+    console.print(f"  approval  {data['approval_status']}  {data['approval_description'] or ''}")
+    console.print(
+        f"  stage     {data['stage'] or '-'}  ", _styled(data["stage_status"] or "-"), sep=""
+    )
+    if data["stage_description"]:
+        console.print(f"            {data['stage_description']}")
+    if data["quarantined"]:
+        console.print("  [yellow]quarantined[/yellow]: only `rollout requalify` approves it again")
+
+
+def requalify(
+    package_arn: Annotated[str, typer.Argument(help="The quarantined version's ARN.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it may be deployed again.")],
+    local: Local = False,
+    endpoint_url: EndpointUrl = None,
+    profile: Profile = None,
+    region: Region = None,
+    stack_name: StackName = DEFAULT_STACK,
+    as_json: Json = False,
+) -> None:
+    """Approve a quarantined version again: records who and why, then deploys it from the
+    first stage."""
+    from rollout_cli.stages import requalify as requalify_package
+
+    with _errors():
+        data = requalify_package(
+            _ctx(local, endpoint_url, profile, region, stack_name), package_arn, reason
+        )
+    if as_json:
+        _print_json(data)
+        return
+    _console().print(
+        f"{package_arn} requalified by {data['requalified_by']}: approved again; its "
+        "deployment starts at the first stage"
+    )
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "deployments": deployments,
     "show": show,
@@ -800,6 +866,8 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "report": report,
     "diagram": diagram,
     "console": console,
+    "stage": stage,
+    "requalify": requalify,
 }
 
 

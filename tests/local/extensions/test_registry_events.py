@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from tests.helpers.examples import APPROVED_EVENT
 
 from .conftest import Events
@@ -108,3 +111,36 @@ def test_rejection_event(aws: boto3.Session) -> None:
     (event,) = events.wait_for(lambda e: True)
     assert event["detail"]["ModelApprovalStatus"] == "Rejected"
     assert event["detail"]["UpdatedModelPackageFields"] == ["ModelApprovalStatus"]
+
+
+def test_model_life_cycle_is_kept_answered_and_named_in_the_event(aws: boto3.Session) -> None:
+    sm = aws.client("sagemaker")
+    arn = create_package(sm, ModelApprovalStatus="Approved")
+    assert "ModelLifeCycle" not in sm.describe_model_package(ModelPackageName=arn)
+    events = Events(aws, PACKAGE_EVENTS)
+    stage = {"Stage": "staging", "StageStatus": "Succeeded", "StageDescription": "baked 600 s"}
+
+    sm.update_model_package(ModelPackageArn=arn, ModelLifeCycle=stage)
+
+    described = sm.describe_model_package(ModelPackageName=arn)
+    assert described["ModelLifeCycle"] == stage
+    assert described["ModelApprovalStatus"] == "Approved"  # untouched
+    (event,) = events.wait_for(lambda e: True)
+    # a metadata-only update of an approved package: no deployment starts on it
+    assert event["detail"]["UpdatedModelPackageFields"] == ["ModelLifeCycle"]
+    assert event["detail"]["ModelApprovalStatus"] == "Approved"
+
+
+def test_a_malformed_model_life_cycle_is_a_validation_error(aws: boto3.Session) -> None:
+    # the service's own check, not botocore's
+    sm = aws.client("sagemaker", config=Config(parameter_validation=False))
+    arn = create_package(sm)
+    for bad in (
+        {"Stage": "staging"},  # StageStatus is required
+        {"Stage": "stag ing", "StageStatus": "Succeeded"},
+        {"Stage": "staging", "StageStatus": "Succeeded", "StageDescription": "x" * 1025},
+    ):
+        with pytest.raises(ClientError) as error:
+            sm.update_model_package(ModelPackageArn=arn, ModelLifeCycle=bad)
+        assert error.value.response["Error"]["Code"] == "ValidationException", bad
+    assert "ModelLifeCycle" not in sm.describe_model_package(ModelPackageName=arn)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv clients-venv demo test test-fast lint bench local clean asl diagrams docs demo-inference demo-strategies
+.PHONY: venv clients-venv demo test test-fast lint bench local clean asl diagrams docs demo-inference demo-strategies demo-stages
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ $(SAM_STAMP):
 demo: $(STAMP)
 	$(BIN)/rollout demo $(if $(CONSOLE),--console)
 	$(BIN)/rollout demo-strategies
+	$(BIN)/rollout demo-stages
+
+## Stages in two accounts: one version promoted staging → production, one quarantined.
+demo-stages: $(STAMP)
+	$(BIN)/rollout demo-stages
 
 ## Experiments: shadow comparisons (accepted, rejected) and A/B tests with their verdicts.
 demo-strategies: $(STAMP)

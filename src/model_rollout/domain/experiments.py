@@ -6,7 +6,7 @@ They are verdicts, not faults: the state machine puts the verdict at ``$.experim
 (never at ``$.failure``, which carries failures only) and takes a path of its own back to the
 serving model — RestoreIncumbent (its traffic), RestoreIncumbentConfig (the previous config,
 which removes the shadow or challenger variant), each awaited — then EndExperiment records
-the outcome and ExperimentOutcome ends the execution with the verdict's name:
+the outcome and StageOutcome (after RecordStage) ends the execution with the verdict's name:
 
 | ``$.experiment_end.status`` (set by the state machine) | outcome error | execution ends |
 | --- | --- | --- |

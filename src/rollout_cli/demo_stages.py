@@ -20,6 +20,7 @@ from rich.console import Console
 
 from model_rollout.domain.policy import default_policy
 from rollout_cli.tables import Column, print_table
+from rollout_local.stage_accounts import deploy_stage_stacks
 from rollout_local.workbench import Workbench, linear_model, quality_report
 
 STAGING = "111111111111"
@@ -96,24 +97,8 @@ def run_story(stack: Any, console: Console) -> bool:
     }
     staging, prod = benches[STAGING], benches[PRODUCTION]
     with console.status("deploying template.yaml as staging's and production's stacks…"):
-        stack.deploy(
-            stack.template_path,
-            stack_name="staging",
-            account_id=STAGING,
-            parameter_overrides={
-                "RegistryReaderAccounts": PRODUCTION,
-                "ArtifactBucket": staging.bucket,
-            },
-        )
-        stack.deploy(
-            stack.template_path,
-            stack_name="production",
-            account_id=PRODUCTION,
-            parameter_overrides={
-                "PromotionSourceAccounts": STAGING,
-                "AllowedEventAccounts": f"{PRODUCTION},{STAGING}",
-                "ArtifactBucket": staging.bucket,
-            },
+        deploy_stage_stacks(
+            stack, staging=STAGING, production=PRODUCTION, artifact_bucket=staging.bucket
         )
     for bench in benches.values():
         bench.put_policy(GROUP, POLICY)

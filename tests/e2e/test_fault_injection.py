@@ -212,6 +212,8 @@ def stages(preset: str, token: str) -> list[dict[str, Any]]:
     if preset == "stages_manual":  # no decision: not promoted after 2 s
         staging.update(promotion="manual", promotion_timeout_seconds=2)
     return [staging, {"name": "prod", "endpoint_name": f"{token}-p"}]
+
+
 FIXED_SET = "\n".join(
     f"{int(0.5 * a - 0.25 * b + 0.1 * c >= 0)},{a},{b},{c}"
     for a, b, c in [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0.5, 0.5, 1)]

@@ -17,7 +17,11 @@ from tests.e2e.scenario import Scenario
 
 from model_rollout.adapters.tasks import TaskTokens
 from model_rollout.adapters.waiters import Waiters
-from model_rollout.domain.stages import PROMOTION_DETAIL_TYPE, PROMOTION_SOURCE
+from model_rollout.domain.stages import (
+    PROMOTION_DETAIL_TYPE,
+    PROMOTION_SOURCE,
+    promotion_detail,
+)
 from model_rollout.workflow.decisions import abort, approve
 
 PROMOTED_AND_HANDED_ON = ["Finalize", "RecordStage", "StageOutcome", "PromoteStage", "Promoted"]
@@ -71,15 +75,14 @@ def put_promotion(scenario: Scenario, detail: dict[str, Any]) -> None:
 
 
 def promotion_of(arn: str, scenario: Scenario, *, from_deployment: str) -> dict[str, Any]:
-    return {
-        "ModelPackageArn": arn,
-        "ModelPackageGroupName": scenario.group,
-        "ModelPackageVersion": int(arn.rsplit("/", 1)[1]),
-        "FromStage": "staging",
-        "ToStage": "prod",
-        "FromDeploymentId": from_deployment,
-        "PromotionId": f"{from_deployment}:prod",
-    }
+    return promotion_detail(
+        model_package_arn=arn,
+        group=scenario.group,
+        version=int(arn.rsplit("/", 1)[1]),
+        from_stage="staging",
+        to_stage="prod",
+        from_deployment_id=from_deployment,
+    )
 
 
 def test_an_approval_goes_through_staging_then_prod_and_the_registry_records_each(

@@ -18,8 +18,13 @@ import pytest
 from botocore.exceptions import ClientError
 from tests.e2e.scenario import Scenario, default_policy
 
-from model_rollout.domain.stages import PROMOTION_DETAIL_TYPE, PROMOTION_SOURCE
+from model_rollout.domain.stages import (
+    PROMOTION_DETAIL_TYPE,
+    PROMOTION_SOURCE,
+    promotion_detail,
+)
 from rollout_local.server import LocalStack
+from rollout_local.stage_accounts import deploy_stage_stacks
 from rollout_local.workbench import Workbench
 
 # accounts of their own: other modules deploy stacks into other accounts of the same stack
@@ -31,28 +36,13 @@ PROMOTION_ROLE = f"arn:aws:iam::{PRODUCTION}:role/model-rollout-stage-promotion"
 @pytest.fixture(scope="module")
 def stacks(local_stack: LocalStack) -> dict[str, Workbench]:
     staging_bench = Workbench(endpoint_url=local_stack.endpoint_url, account_id=STAGING)
-    common = {"EndpointLockPollSeconds": "2"}
-    local_stack.deploy(
-        local_stack.template_path,
-        stack_name="stages-staging",
-        account_id=STAGING,
-        parameter_overrides={
-            **common,
-            "RegistryReaderAccounts": PRODUCTION,
-            # the workbench's bucket holds the artifacts and reports production reads
-            "ArtifactBucket": staging_bench.bucket,
-        },
-    )
-    local_stack.deploy(
-        local_stack.template_path,
-        stack_name="stages-production",
-        account_id=PRODUCTION,
-        parameter_overrides={
-            **common,
-            "PromotionSourceAccounts": STAGING,
-            "AllowedEventAccounts": f"{PRODUCTION},{STAGING}",
-            "ArtifactBucket": staging_bench.bucket,
-        },
+    deploy_stage_stacks(
+        local_stack,
+        staging=STAGING,
+        production=PRODUCTION,
+        artifact_bucket=staging_bench.bucket,
+        names=("stages-staging", "stages-production"),
+        overrides={"EndpointLockPollSeconds": "2"},
     )
     return {
         STAGING: staging_bench,
@@ -240,15 +230,14 @@ def entry(arn: str, scenario: Scenario, from_deployment: str, *, bus: str | None
         "EventBusName": bus or f"arn:aws:events:us-east-1:{PRODUCTION}:event-bus/default",
         "Resources": [arn],
         "Detail": json.dumps(
-            {
-                "ModelPackageArn": arn,
-                "ModelPackageGroupName": scenario.group,
-                "ModelPackageVersion": int(arn.rsplit("/", 1)[1]),
-                "FromStage": "staging",
-                "ToStage": "prod",
-                "FromDeploymentId": from_deployment,
-                "PromotionId": f"{from_deployment}:prod",
-            }
+            promotion_detail(
+                model_package_arn=arn,
+                group=scenario.group,
+                version=int(arn.rsplit("/", 1)[1]),
+                from_stage="staging",
+                to_stage="prod",
+                from_deployment_id=from_deployment,
+            )
         ),
     }
 

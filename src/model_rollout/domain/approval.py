@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model_rollout.domain.deployment import Approval
+from model_rollout.domain.model import describe_errors
 from model_rollout.errors import InvalidEvent
 
 DETAIL_TYPE = "SageMaker Model Package State Change"
@@ -73,12 +74,6 @@ class ApprovedPackage(BaseModel):
         )
 
 
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
-    )
-
-
 def _utc_text(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -104,7 +99,8 @@ def parse_approval_event(raw: Any) -> ApprovedPackage:
         event = ModelPackageStateChangeEvent.model_validate(raw)
     except ValidationError as error:
         raise InvalidEvent(
-            f"the '{DETAIL_TYPE}' event (id {raw.get('id')!r}) is malformed: {_describe(error)}"
+            f"the '{DETAIL_TYPE}' event (id {raw.get('id')!r}) is malformed: "
+            f"{describe_errors(error)}"
         ) from None
     detail = event.detail
     if detail.ModelApprovalStatus != APPROVED:

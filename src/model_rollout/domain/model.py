@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class Strict(BaseModel):
@@ -10,3 +10,10 @@ class Strict(BaseModel):
     not silently become its default."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Every problem pydantic found, each with where: ``a.b: message; c: message``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+    )

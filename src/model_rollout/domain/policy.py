@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from model_rollout.domain.model import Strict
+from model_rollout.domain.model import Strict, describe_errors
 from model_rollout.errors import InvalidPolicy
 
 
@@ -834,18 +834,12 @@ def default_policy(endpoint_name: str, **fields: Any) -> dict[str, Any]:
     return document
 
 
-def _describe(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
-    )
-
-
 def parse_policy(raw: str, *, source: str) -> Policy:
     """Parse a policy document; every problem is named, with where it came from."""
     try:
         return Policy.model_validate_json(raw)
     except ValidationError as error:
-        raise InvalidPolicy(f"policy {source} is invalid: {_describe(error)}") from None
+        raise InvalidPolicy(f"policy {source} is invalid: {describe_errors(error)}") from None
 
 
 def parse_strategy_override(raw: str, *, source: str) -> Strategy:
@@ -853,5 +847,5 @@ def parse_strategy_override(raw: str, *, source: str) -> Strategy:
     try:
         return Policy.model_validate({"endpoint_name": "x", "strategy": json.loads(raw)}).strategy
     except (ValueError, ValidationError) as error:
-        detail = _describe(error) if isinstance(error, ValidationError) else str(error)
+        detail = describe_errors(error) if isinstance(error, ValidationError) else str(error)
         raise InvalidPolicy(f"strategy override in {source} is invalid: {detail}") from None

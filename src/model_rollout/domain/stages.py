@@ -26,7 +26,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model_rollout.domain.model import Strict
+from model_rollout.domain.model import Strict, describe_errors
 from model_rollout.errors import InvalidEvent, PromotionRefused
 
 PROMOTION_SOURCE = "model-rollout"
@@ -196,11 +196,9 @@ def parse_promotion_event(raw: Any) -> StagePromotion:
     try:
         event = StagePromotionEvent.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
-        )
         raise InvalidEvent(
-            f"the '{PROMOTION_DETAIL_TYPE}' event (id {raw.get('id')!r}) is malformed: {problems}"
+            f"the '{PROMOTION_DETAIL_TYPE}' event (id {raw.get('id')!r}) is malformed: "
+            f"{describe_errors(error)}"
         ) from None
     d = event.detail
     if d.PromotionId != f"{d.FromDeploymentId}:{d.ToStage}":

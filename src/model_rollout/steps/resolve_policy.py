@@ -83,6 +83,25 @@ def effective_strategy(policy: Policy, package: ModelPackage, *, group: str) -> 
     return strategy
 
 
+def _check_origin(event: dict[str, Any], config: Settings) -> None:
+    check_origin(
+        event,
+        allowed_accounts=config.allowed_event_accounts,
+        stack_account=config.stack_account,
+        stack_region=config.stack_region,
+    )
+
+
+def _claim(services: ResolveServices, key: str, deployment_id: str, what: str) -> None:
+    """Claim ``key`` for this deployment (exactly once); ``DuplicateDelivery`` if another
+    deployment holds it."""
+    if not services.records.claim_approval(key, deployment_id):
+        holder = services.records.claim_holder(key) or "another deployment"
+        raise DuplicateDelivery(
+            f"{what} already started deployment {holder}; this delivery is ignored"
+        )
+
+
 def _served_here(stage: StagePolicy, config: Settings, *, what: str) -> None:
     if stage.account_id and stage.account_id != config.stack_account:
         raise StageNotServed(
@@ -182,12 +201,7 @@ def resolve_promotion(request: ResolveRequest, services: ResolveServices) -> Dep
     backs it (``PromotionRefused`` otherwise; a repeated one is ``DuplicateDelivery``)."""
     promotion = parse_promotion_event(request.event)
     config = settings()
-    check_origin(
-        request.event,
-        allowed_accounts=config.allowed_event_accounts,
-        stack_account=config.stack_account,
-        stack_region=config.stack_region,
-    )
+    _check_origin(request.event, config)
     group = promotion.model_package_group
     policy = services.policies.load(group)
     if not policy.stages:
@@ -214,12 +228,13 @@ def resolve_promotion(request: ResolveRequest, services: ResolveServices) -> Dep
     _served_here(stage, config, what=f"promotion {promotion.promotion_id}")
     staged = policy.for_stage(stage.name)
     strategy = effective_strategy(staged, package, group=group)
-    if not services.records.claim_approval(key, request.deployment_id):
-        raise DuplicateDelivery(
-            f"the promotion {promotion.promotion_id} of {promotion.model_package_arn} already "
-            f"started deployment {services.records.claim_holder(key) or 'another deployment'}; "
-            f"this delivery (event {promotion.event_id}) is ignored"
-        )
+    _claim(
+        services,
+        key,
+        request.deployment_id,
+        f"the promotion {promotion.promotion_id} of {promotion.model_package_arn} (event "
+        f"{promotion.event_id})",
+    )
     return _start(
         request,
         services,
@@ -243,12 +258,7 @@ def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deploy
         return resolve_promotion(request, services)
     approved = parse_approval_event(request.event)
     config = settings()
-    check_origin(
-        request.event,
-        allowed_accounts=config.allowed_event_accounts,
-        stack_account=config.stack_account,
-        stack_region=config.stack_region,
-    )
+    _check_origin(request.event, config)
     group = approved.model_package_group
     policy = services.policies.load(group)
     package = services.registry.describe(approved.model_package_arn)
@@ -268,13 +278,13 @@ def resolve_policy(request: ResolveRequest, services: ResolveServices) -> Deploy
         policy = policy.for_stage(first.name)
     strategy = effective_strategy(policy, package, group=group)
     # Claimed only once the input proved valid: bad input writes nothing.
-    if not services.records.claim_approval(approved.dedup_key, request.deployment_id):
-        holder = services.records.claim_holder(approved.dedup_key) or "another deployment"
-        raise DuplicateDelivery(
-            f"the approval of {approved.model_package_arn} "
-            f"(at {approved.last_modified_time or approved.event_time}) already started "
-            f"deployment {holder}; this delivery (event {approved.event_id}) is ignored"
-        )
+    _claim(
+        services,
+        approved.dedup_key,
+        request.deployment_id,
+        f"the approval of {approved.model_package_arn} (at "
+        f"{approved.last_modified_time or approved.event_time}, event {approved.event_id})",
+    )
     return _start(
         request,
         services,

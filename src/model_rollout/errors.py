@@ -58,6 +58,11 @@ class PromotionFailed(RolloutError):
     assumed, or PutEvents refused it); the version keeps serving its stage."""
 
 
+class StageChecksFailed(RolloutError):
+    """What the stage saw the new variant serve is worse than its ``checks`` allow (its
+    error rate over its whole time in the stage): rolled back and quarantined."""
+
+
 class StageNotServed(RolloutError):
     """The event asks this stack for a stage it does not deploy (another account's stage,
     or an approval of a staged package, which starts at the first stage)."""

@@ -254,3 +254,37 @@ def test_a_manual_promotion_waits_for_an_operator(
         assert last_states(scenario, staging, 2) == ["AwaitStagePromotion", "NotPromoted"]
         assert len(scenario.bench.executions_for(arn)) == 1
         assert scenario.bench.describe_endpoint(f"{scenario.endpoint}-prod") is None
+
+
+def test_a_stage_promotes_only_on_enough_traffic_served_well_enough(scenario: Scenario) -> None:
+    staging_endpoint = f"{scenario.endpoint}-staging"
+
+    def checks(**values: Any) -> None:
+        scenario.policy(
+            strategy={"type": "all_at_once", "bake_seconds": 8},
+            alarms={"max_error_rate": 0.9, "period_seconds": 10, "evaluation_periods": 1},
+            stages=[
+                {"name": "staging", "endpoint_name": staging_endpoint, "checks": values},
+                {"name": "prod", "endpoint_name": f"{scenario.endpoint}-prod"},
+            ],
+        )
+
+    checks(min_invocations=5)
+    v1, first = scenario.deploy()  # nobody calls the new endpoint: too little to judge
+    assert (first["status"], first["error"]) == ("FAILED", "RolledBack")
+    assert "LowTraffic" in first["cause"] and "fewer than" in first["cause"]
+    assert package(scenario, v1)["ModelApprovalStatus"] == "Approved"  # not quarantined
+    assert package(scenario, v1)["ModelLifeCycle"]["StageStatus"] == "Failed"
+
+    checks()
+    v2, _, _ = through_both(scenario)
+    checks(min_invocations=5, max_error_rate=0.05)
+    # 20% errors: under the lenient alarm (90% per period), above the stage's 5% over its time
+    with scenario.bench.traffic(staging_endpoint, rate_per_second=20):
+        v3, failed = scenario.deploy(error_rate=0.2)
+
+    assert (failed["status"], failed["error"]) == ("FAILED", "RolledBack")
+    assert "StageChecksFailed" in failed["cause"] and "5XX" in failed["cause"]
+    assert serving_package(scenario, "staging") == v2
+    assert package(scenario, v3)["ModelApprovalStatus"] == "Rejected"
+    assert len(scenario.bench.executions_for(v3)) == 1

@@ -8,16 +8,23 @@ from typing import Any
 
 import pytest
 
-from model_rollout.domain.policy import Policy, parse_policy
+from model_rollout.domain.policy import Policy, StageChecks, parse_policy
 from model_rollout.domain.stages import (
     LifeCycle,
     check_promotion,
+    check_stage,
     deployment_in,
     describe_stage,
     parse_promotion_event,
     quarantines,
 )
-from model_rollout.errors import InvalidEvent, InvalidPolicy, PromotionRefused
+from model_rollout.errors import (
+    InvalidEvent,
+    InvalidPolicy,
+    LowTraffic,
+    PromotionRefused,
+    StageChecksFailed,
+)
 
 ARN = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/3"
 
@@ -208,6 +215,7 @@ def test_a_description_names_its_deployment_and_fits_the_registry() -> None:
     [
         ("ROLLED_BACK", "AlarmFired", True),
         ("ROLLED_BACK", "StepJudgedWorse", True),
+        ("ROLLED_BACK", "StageChecksFailed", True),
         ("ROLLED_BACK", "Aborted", True),
         ("ROLLED_BACK", "ApprovalTimedOut", False),
         ("ROLLED_BACK", "LowTraffic", False),
@@ -225,3 +233,22 @@ def test_only_the_versions_own_failures_quarantine_it(
     status: str, error: str | None, quarantined: bool
 ) -> None:
     assert quarantines(status, error) is quarantined
+
+
+def test_stage_checks_judge_what_the_new_variant_served() -> None:
+    checks = StageChecks(min_invocations=100, max_error_rate=0.01)
+    check_stage("staging", checks, variant="v2", invocations=400, errors=4)  # exactly 1 %
+    with pytest.raises(LowTraffic, match="served 99 requests, fewer than"):
+        check_stage("staging", checks, variant="v2", invocations=99, errors=0)
+    with pytest.raises(StageChecksFailed, match=r"5 of 400 requests .*1\.25%"):
+        check_stage("staging", checks, variant="v2", invocations=400, errors=5)
+    # no minimum and no traffic: nothing to judge the error rate on
+    check_stage("staging", StageChecks(max_error_rate=0.0), variant="v2", invocations=0, errors=0)
+
+
+def test_stage_checks_are_for_real_time_endpoints() -> None:
+    with pytest.raises(ValueError, match="'checks' applies to mode 'real_time'"):
+        policy(
+            mode="async",
+            stages=[{"name": "prod", "checks": {"min_invocations": 10}}],
+        )

@@ -633,6 +633,25 @@ class ValidationPolicy(StrictModel):
 ENDPOINT_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 
 
+class StageChecks(StrictModel):
+    """What a stage must have seen the new model serve before it is promoted on that stage
+    (and so before it may go on): counted over the new variant's whole time in the stage."""
+
+    min_invocations: int | None = Field(
+        default=None,
+        ge=1,
+        description="The new variant must have served at least this many requests; fewer: "
+        "`LowTraffic`, rolled back, not quarantined (not enough evidence either way).",
+    )
+    max_error_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Its 5XX errors over its invocations must not exceed this; more: "
+        "`StageChecksFailed`, rolled back and quarantined.",
+    )
+
+
 class StagePolicy(StrictModel):
     """One stage of a version's way to production: its endpoint, account, strategy and alarms
     (each defaults to the policy's own), and how a version that passed it goes on."""
@@ -666,6 +685,11 @@ class StagePolicy(StrictModel):
     )
     alarms: AlarmPolicy | None = Field(
         default=None, description="The stage's alarms (default: the policy's)."
+    )
+    checks: StageChecks | None = Field(
+        default=None,
+        description="What the stage must have seen the new model serve before promoting it "
+        "(`mode: real_time`).",
     )
     promotion: Literal["auto", "manual"] = Field(
         default="auto",
@@ -808,6 +832,8 @@ class Policy(StrictModel):
                     f"stage {stage.name!r}: mode {self.mode!r} allows strategy 'all_at_once' "
                     f"only, not {stage.strategy.type!r}"
                 )
+            if stage.checks is not None and self.mode != "real_time":
+                raise ValueError(f"stage {stage.name!r}: 'checks' applies to mode 'real_time'")
             if stage.role_arn is not None and stage.account_id is None:
                 raise ValueError(f"stage {stage.name!r}: 'role_arn' needs 'account_id'")
             if stage.role_arn is not None and stage.role_arn.split(":")[4] != stage.account_id:

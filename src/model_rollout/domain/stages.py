@@ -27,7 +27,8 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from model_rollout.domain.model import Strict, describe_errors
-from model_rollout.errors import InvalidEvent, PromotionRefused
+from model_rollout.domain.policy import StageChecks
+from model_rollout.errors import InvalidEvent, LowTraffic, PromotionRefused, StageChecksFailed
 
 PROMOTION_SOURCE = "model-rollout"
 PROMOTION_DETAIL_TYPE = "Model Rollout Stage Promotion"
@@ -48,7 +49,14 @@ QUARANTINING_ERRORS = {
         {"ValidationFailed", "InvalidMetricsReport", "DeploymentFailed", "SmokeTestFailed"}
     ),
     "ROLLED_BACK": frozenset(
-        {"AlarmFired", "StepJudgedWorse", "DeploymentFailed", "SmokeTestFailed", "Aborted"}
+        {
+            "AlarmFired",
+            "StepJudgedWorse",
+            "StageChecksFailed",
+            "DeploymentFailed",
+            "SmokeTestFailed",
+            "Aborted",
+        }
     ),
 }
 QUARANTINING_VERDICTS = frozenset({"SHADOW_REJECTED"})
@@ -73,6 +81,7 @@ class StageRun(Strict):
     # the deployment of the stage before that promoted the package here
     promoted_from: str | None = None
     promoted_by_deployment: str | None = None
+    checks: StageChecks | None = None
     next: NextStage | None = None
 
 
@@ -274,3 +283,24 @@ def quarantines(status: str, error: str | None) -> bool:
     if status in QUARANTINING_VERDICTS:
         return True
     return (error or "") in QUARANTINING_ERRORS.get(status, frozenset())
+
+
+def check_stage(
+    stage: str, checks: StageChecks, *, variant: str, invocations: float, errors: float
+) -> None:
+    """What the stage saw the new variant serve against its checks: ``LowTraffic`` (too
+    little to judge) or ``StageChecksFailed`` (worse than allowed)."""
+    if checks.min_invocations is not None and invocations < checks.min_invocations:
+        raise LowTraffic(
+            f"stage {stage!r}: the new variant {variant} served {invocations:.0f} requests, "
+            f"fewer than the stage's checks.min_invocations {checks.min_invocations}; not "
+            "promoted (not enough evidence either way)"
+        )
+    if checks.max_error_rate is not None and invocations > 0:
+        rate = errors / invocations
+        if rate > checks.max_error_rate:
+            raise StageChecksFailed(
+                f"stage {stage!r}: the new variant {variant} answered {errors:.0f} of "
+                f"{invocations:.0f} requests with 5XX errors ({rate:.2%}), above the stage's "
+                f"checks.max_error_rate {checks.max_error_rate:.2%}"
+            )

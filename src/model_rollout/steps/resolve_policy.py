@@ -121,6 +121,7 @@ def _stage_run(
         count=len(stages),
         promoted_from=promoted_from,
         promoted_by_deployment=by,
+        checks=stage.checks,
         next=None
         if after is None
         else NextStage(

@@ -66,8 +66,19 @@ def up(
             "/aws/lambda/<function>).",
         ),
     ] = True,
+    stage_accounts: Annotated[
+        str | None,
+        typer.Option(
+            "--stage-accounts",
+            help="STAGING,PRODUCTION: also deploy the template as staging's stack (with the "
+            "registry) and production's, each in that account, set up for stages across "
+            "accounts (docs/stages.md). Clients reach an account with the `x-moto-account-id` "
+            "header or its credentials.",
+        ),
+    ] = None,
 ) -> None:
     """Serve AWS APIs with the template deployed, until SIGINT/SIGTERM."""
+    accounts = _stage_accounts(stage_accounts)
     _quiet_server_logs()
     stop = threading.Event()
 
@@ -89,12 +100,40 @@ def up(
         if isinstance(sys.stdout, InvocationOutput):
             sys.stdout.echo = logs
         machines = [v for v in stack.resources.values() if ":stateMachine:" in v]
+        if accounts is not None:
+            from rollout_local.stage_accounts import deploy_stage_stacks
+            from rollout_local.workbench import Workbench
+
+            staging, production = accounts
+            bucket = Workbench(endpoint_url=stack.endpoint_url, account_id=staging).bucket
+            stacks = deploy_stage_stacks(
+                stack, staging=staging, production=production, artifact_bucket=bucket
+            )
+            for deployed in stacks.values():
+                machines += [v for v in deployed.resources.values() if ":stateMachine:" in v]
         print(f"ready: {stack.endpoint_url} state machines: {' '.join(machines)}", flush=True)
         while not stop.wait(0.5):
             pass
     finally:
         stack.stop()
     print("stopped", flush=True)
+
+
+def _stage_accounts(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if (
+        len(parts) != 2
+        or not all(p.isdigit() and len(p) == 12 for p in parts)
+        or parts[0] == parts[1]
+    ):
+        err.print(
+            f"[red]error:[/red] --stage-accounts {text!r}: give two different 12-digit "
+            "accounts, STAGING,PRODUCTION"
+        )
+        raise typer.Exit(2)
+    return parts[0], parts[1]
 
 
 def _stack_answers(port: int) -> bool:

@@ -73,6 +73,56 @@ def test_up_serves_until_sigint_then_frees_the_port(tmp_path: Path) -> None:
     assert port_is_free(port)
 
 
+STAGE_ACCOUNTS = ("--stage-accounts", "111111111111,222222222222")
+
+
+def test_up_with_stage_accounts_deploys_staging_and_production_in_their_accounts(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    with (tmp_path / "stderr").open("w") as stderr:
+        process = subprocess.Popen(
+            [ROLLOUT, "local", "up", "--port", str(port), "--no-logs", *STAGE_ACCOUNTS],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            cwd=PROJECT_ROOT,
+        )
+        try:
+            lines = _lines(process.stdout)
+            ready = ""
+            while "ready" not in ready:
+                ready = lines.get(timeout=120)
+            assert ":111111111111:stateMachine:staging-DeployModelStateMachine" in ready
+            assert ":222222222222:stateMachine:production-DeployModelStateMachine" in ready
+            iam = boto3.client(
+                "iam",
+                endpoint_url=f"http://127.0.0.1:{port}",
+                region_name="us-east-1",
+                aws_access_key_id="x",
+                aws_secret_access_key="x",
+            )
+            iam.meta.events.register(
+                "before-sign.iam.*",
+                lambda request, **_: request.headers.__setitem__(
+                    "x-moto-account-id", "222222222222"
+                ),
+            )
+            role = iam.get_role(RoleName="model-rollout-stage-promotion")["Role"]
+            trust = json.dumps(role["AssumeRolePolicyDocument"])
+            assert "111111111111" in trust
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_up_refuses_malformed_stage_accounts() -> None:
+    refused = CliRunner().invoke(app, ["local", "up", "--stage-accounts", "111111111111"])
+    assert refused.exit_code == 2 and "two different 12-digit accounts" in refused.stderr
+
+
 def test_invoke_on_a_throwaway_stack(tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"hello": "cli"}))

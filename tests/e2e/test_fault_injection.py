@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,16 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# how a fault-free v2 deployment of each preset ends (the others end as they end)
+EXPECTED_BASE = {
+    "all_at_once": "SUCCEEDED",
+    "canary": "SUCCEEDED",
+    "fixed_set": "SUCCEEDED",
+    "stages": "SUCCEEDED",
+    "stages_manual": "SUCCEEDED",
+}
+
+
 def stages(preset: str, token: str) -> list[dict[str, Any]]:
     """Staging deploys the scenario's endpoint; prod another, whose name does not start with
     it (its alarms, configs and models are not the case's)."""
@@ -376,6 +387,22 @@ class DeployModelDriver:
             thread.join()
         for preset, outcome in results.items():
             assert outcome.failure is None, (preset, outcome.failure)
+            # a path is the plan of every case under its preset: a base run that ended
+            # otherwise than its preset always does (a slow step under load) would plan
+            # cases through states a faulted run never reaches; run it again
+            for _ in range(2):
+                if EXPECTED_BASE.get(preset, outcome.status) == outcome.status:
+                    break
+                warnings.warn(
+                    f"fault matrix probe {preset}: {outcome.status}, expected "
+                    f"{EXPECTED_BASE[preset]}; running it again: {outcome.explained}",
+                    stacklevel=1,
+                )
+                outcome = results[preset] = self.run(preset, [])
+            assert EXPECTED_BASE.get(preset, outcome.status) == outcome.status, (
+                preset,
+                outcome.explained,
+            )
         self.base_status = {preset: outcome.status for preset, outcome in results.items()}
         return {preset: outcome.path for preset, outcome in results.items()}
 

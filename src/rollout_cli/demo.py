@@ -208,6 +208,28 @@ def start_console(endpoint_url: str, port: int = 0) -> tuple[str, Callable[[], N
     return serve_in_background(app, port=port)
 
 
+def on_local_stack(
+    console: Console, port: int, story: Callable[[Any], bool], *, passed: str, failed: str
+) -> None:
+    """Run ``story`` on a local stack of its own (started, then stopped); exit 1 unless it
+    says every outcome was as expected."""
+    from rollout_local.server import LocalStack
+
+    with console.status("starting the local stack (template.yaml on moto)…"):
+        stack = LocalStack(port=port or free_port())
+        stack.start()
+    try:
+        console.print(f"local stack ready at {stack.endpoint_url}")
+        ok = story(stack)
+    finally:
+        stack.stop()
+    console.rule()
+    if not ok:
+        console.print(f"[red bold]{failed}[/]")
+        raise typer.Exit(1)
+    console.print(f"[green bold]{passed}[/]")
+
+
 def demo(
     port: int = typer.Option(0, help="Port of the local stack (0: a free one)."),
     with_console: bool = typer.Option(
@@ -219,25 +241,25 @@ def demo(
     console_port: int = typer.Option(0, help="With --console: its port (0: a free one)."),
 ) -> None:
     """Six approvals become six deployments: blue/green, rollback, gate, canaries."""
-    from rollout_local.server import LocalStack
-
     console = Console()
-    with console.status("starting the local stack (template.yaml on moto)…"):
-        stack = LocalStack(port=port or free_port())
-        stack.start()
-    stop_console = None
-    try:
-        console.print(f"local stack ready at {stack.endpoint_url}")
-        if with_console:
-            address, stop_console = start_console(stack.endpoint_url, console_port)
-            console.print(f"rollout console on [bold]{address}[/] (read-only) while the demo runs")
-        ok = run_story(Workbench(endpoint_url=stack.endpoint_url), console)
-    finally:
-        if stop_console is not None:
-            stop_console()
-        stack.stop()
-    console.rule()
-    if not ok:
-        console.print("[red bold]the demo's outcomes differ from the expected ones[/]")
-        raise typer.Exit(1)
-    console.print(f"[green bold]all {len(VERSIONS)} outcomes as expected[/]")
+
+    def story(stack: Any) -> bool:
+        stop_console = None
+        try:
+            if with_console:
+                address, stop_console = start_console(stack.endpoint_url, console_port)
+                console.print(
+                    f"rollout console on [bold]{address}[/] (read-only) while the demo runs"
+                )
+            return run_story(Workbench(endpoint_url=stack.endpoint_url), console)
+        finally:
+            if stop_console is not None:
+                stop_console()
+
+    on_local_stack(
+        console,
+        port,
+        story,
+        passed=f"all {len(VERSIONS)} outcomes as expected",
+        failed="the demo's outcomes differ from the expected ones",
+    )

@@ -174,20 +174,13 @@ def demo_stages(
     port: int = typer.Option(0, help="Port of the local stack (0: a free one)."),
 ) -> None:
     """Staging then production, in two accounts: one version promoted, one quarantined."""
-    from rollout_cli.demo import free_port
-    from rollout_local.server import LocalStack
+    from rollout_cli.demo import on_local_stack
 
     console = Console()
-    with console.status("starting the local stack (template.yaml on moto)…"):
-        stack = LocalStack(port=port or free_port())
-        stack.start()
-    try:
-        console.print(f"local stack ready at {stack.endpoint_url}")
-        ok = run_story(stack, console)
-    finally:
-        stack.stop()
-    console.rule()
-    if not ok:
-        console.print("[red bold]the stages demo's outcomes differ from the expected ones[/]")
-        raise typer.Exit(1)
-    console.print("[green bold]all stage outcomes as expected[/]")
+    on_local_stack(
+        console,
+        port,
+        lambda stack: run_story(stack, console),
+        passed="all stage outcomes as expected",
+        failed="the stages demo's outcomes differ from the expected ones",
+    )

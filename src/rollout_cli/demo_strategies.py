@@ -20,7 +20,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from rollout_cli.demo import POLICY, endpoint_summary, free_port, print_timeline
+from rollout_cli.demo import POLICY, endpoint_summary, on_local_stack, print_timeline
 from rollout_cli.tables import Column, print_table
 from rollout_local.experiment_workbench import publish_outcomes
 from rollout_local.workbench import Workbench, linear_model, quality_report
@@ -232,21 +232,13 @@ def demo_strategies(
     port: int = typer.Option(0, help="Port of the local stack (0: a free one)."),
 ) -> None:
     """Shadow comparisons (accepted, rejected) and A/B tests (challenger wins, inconclusive)."""
-    from rollout_local.server import LocalStack
-
     console = Console()
-    with console.status("starting the local stack (template.yaml on moto)…"):
-        stack = LocalStack(port=port or free_port())
-        stack.start()
-    try:
-        console.print(f"local stack ready at {stack.endpoint_url}")
-        ok = run_story(
+    on_local_stack(
+        console,
+        port,
+        lambda stack: run_story(
             Workbench(endpoint_url=stack.endpoint_url), console, stack.resources["ABResultsTable"]
-        )
-    finally:
-        stack.stop()
-    console.rule()
-    if not ok:
-        console.print("[red bold]the demo's outcomes differ from the expected ones[/]")
-        raise typer.Exit(1)
-    console.print(f"[green bold]all {len(VERSIONS)} outcomes as expected[/]")
+        ),
+        passed=f"all {len(VERSIONS)} outcomes as expected",
+        failed="the demo's outcomes differ from the expected ones",
+    )

@@ -138,7 +138,8 @@ def _refuse_quarantined(package: ModelPackage, services: ResolveServices, event_
     """A quarantined version approved again without ``rollout requalify``: refused, and put
     back to ``Rejected`` (the registry keeps saying what is true)."""
     reason = package.life_cycle.stage_description or "a failed stage"
-    services.registry.quarantine(package.arn, stage=package.life_cycle.stage or "", reason=reason)
+    stage = package.life_cycle.stage or "quarantined"
+    services.registry.quarantine(package.arn, stage=stage, reason=reason)
     raise Quarantined(
         f"model package {package.arn} is quarantined ({reason}); its approval (event "
         f"{event_id}) is refused and it is Rejected again. Approve it again only with "

@@ -420,7 +420,9 @@ def test_live_canary_traffic_changes_on_the_page_and_promote_ends_it_promoted(
         for name in ("Promote", "AwaitPromote", "Finalize", "Deployed"):
             assert states[name] == ("succeeded", 1), name
         assert states["WatchStep"] == ("succeeded", 2)  # ended at the 50% step, by the operator
-        assert page.locator("#decision-panel").is_hidden()
+        # hidden once DescribeExecution says it ended, which may be a poll after the history
+        # shows its last state
+        page.wait_for_selector("#decision-panel", state="hidden", timeout=10_000)
         assert list(shares_on_page(page).items()) == [(green, "100%")]
     finally:
         console.stop()

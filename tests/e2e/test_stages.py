@@ -288,3 +288,22 @@ def test_a_stage_promotes_only_on_enough_traffic_served_well_enough(scenario: Sc
     assert serving_package(scenario, "staging") == v2
     assert package(scenario, v3)["ModelApprovalStatus"] == "Rejected"
     assert len(scenario.bench.executions_for(v3)) == 1
+
+
+def test_an_approval_for_a_stage_of_another_account_is_not_deployed_here(
+    scenario: Scenario,
+) -> None:
+    scenario.policy(
+        stages=[
+            {"name": "staging", "account_id": "999999999999"},
+            {"name": "prod", "endpoint_name": f"{scenario.endpoint}-prod"},
+        ]
+    )
+
+    arn, execution = scenario.deploy()
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "StageNotServed")
+    assert "999999999999" in execution["cause"] and "123456789012" in execution["cause"]
+    assert scenario.endpoint_state() is None
+    assert scenario.bench.describe_endpoint(f"{scenario.endpoint}-prod") is None
+    assert "ModelLifeCycle" not in package(scenario, arn)  # nothing written

@@ -22,7 +22,8 @@ from model_rollout.domain.stages import (
     PROMOTION_SOURCE,
     promotion_detail,
 )
-from model_rollout.workflow.decisions import abort, approve
+from model_rollout.workflow.decisions import abort, approve, pending
+from rollout_local.workbench import wait_until
 
 PROMOTED_AND_HANDED_ON = ["Finalize", "RecordStage", "StageOutcome", "PromoteStage", "Promoted"]
 
@@ -240,8 +241,11 @@ def test_a_manual_promotion_waits_for_an_operator(
     scenario.bench.wait_for_state(execution, "AwaitStagePromotion", timeout=60)
     assert scenario.bench.describe_endpoint(f"{scenario.endpoint}-prod") is None
 
+    deployment_id = execution.rsplit(":", 1)[1]
+    # the state is entered before its function has parked the token for a person
+    wait_until(lambda: pending(deployment_id, waiters=waiters) == "approval", timeout=30)
     decide = approve if decision == "approve" else abort
-    decide(execution.rsplit(":", 1)[1], "checked by hand", waiters=waiters, tasks=tasks)
+    decide(deployment_id, "checked by hand", waiters=waiters, tasks=tasks)
     staging = scenario.bench.wait_for_execution(arn, timeout=60)
 
     assert staging["status"] == "SUCCEEDED"

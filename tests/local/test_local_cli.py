@@ -8,7 +8,10 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -16,6 +19,7 @@ from tests.local.support import FIXTURE_STACK, FIXTURE_TEMPLATE, PROJECT_ROOT
 from typer.testing import CliRunner
 
 from rollout_cli.main import app
+from rollout_local import accounts
 from rollout_local.server import LocalStack, free_port, port_is_free
 from rollout_local.template import DeployedStack
 
@@ -36,11 +40,13 @@ def _lines(stream: object) -> queue.Queue[str]:
     return lines
 
 
-def test_up_serves_until_sigint_then_frees_the_port(tmp_path: Path) -> None:
-    port = free_port()
+@contextmanager
+def local_up(tmp_path: Path, port: int, *options: str, timeout: float) -> Iterator[str]:
+    """``rollout local up`` in a process of its own: its ready line; then SIGINT, which must
+    stop it cleanly (killed if it does not)."""
     with (tmp_path / "stderr").open("w") as stderr:
         process = subprocess.Popen(
-            [ROLLOUT, "local", "up", "--port", str(port)],
+            [ROLLOUT, "local", "up", "--port", str(port), *options],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -50,26 +56,36 @@ def test_up_serves_until_sigint_then_frees_the_port(tmp_path: Path) -> None:
             lines = _lines(process.stdout)
             ready = ""
             while "ready" not in ready:
-                ready = lines.get(timeout=60)
-            assert f"http://127.0.0.1:{port}" in ready
-            assert ":stateMachine:model-rollout-DeployModelStateMachine" in ready
-            sfn = boto3.client(
-                "stepfunctions",
-                endpoint_url=f"http://127.0.0.1:{port}",
-                region_name="us-east-1",
-                aws_access_key_id="x",
-                aws_secret_access_key="x",
-            )
-            machines = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
-            assert sorted(machines) == [
-                "model-rollout-BatchTransformStateMachine",
-                "model-rollout-DeployModelStateMachine",
-            ]
+                ready = lines.get(timeout=timeout)
+            yield ready
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def local_client(service: str, port: int) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
+def test_up_serves_until_sigint_then_frees_the_port(tmp_path: Path) -> None:
+    port = free_port()
+    with local_up(tmp_path, port, timeout=60) as ready:
+        assert f"http://127.0.0.1:{port}" in ready
+        assert ":stateMachine:model-rollout-DeployModelStateMachine" in ready
+        sfn = local_client("stepfunctions", port)
+        machines = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+        assert sorted(machines) == [
+            "model-rollout-BatchTransformStateMachine",
+            "model-rollout-DeployModelStateMachine",
+        ]
     assert port_is_free(port)
 
 
@@ -80,42 +96,13 @@ def test_up_with_stage_accounts_deploys_staging_and_production_in_their_accounts
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    with (tmp_path / "stderr").open("w") as stderr:
-        process = subprocess.Popen(
-            [ROLLOUT, "local", "up", "--port", str(port), "--no-logs", *STAGE_ACCOUNTS],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            cwd=PROJECT_ROOT,
-        )
-        try:
-            lines = _lines(process.stdout)
-            ready = ""
-            while "ready" not in ready:
-                ready = lines.get(timeout=120)
-            assert ":111111111111:stateMachine:staging-DeployModelStateMachine" in ready
-            assert ":222222222222:stateMachine:production-DeployModelStateMachine" in ready
-            iam = boto3.client(
-                "iam",
-                endpoint_url=f"http://127.0.0.1:{port}",
-                region_name="us-east-1",
-                aws_access_key_id="x",
-                aws_secret_access_key="x",
-            )
-            iam.meta.events.register(
-                "before-sign.iam.*",
-                lambda request, **_: request.headers.__setitem__(
-                    "x-moto-account-id", "222222222222"
-                ),
-            )
-            role = iam.get_role(RoleName="model-rollout-stage-promotion")["Role"]
-            trust = json.dumps(role["AssumeRolePolicyDocument"])
-            assert "111111111111" in trust
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=30) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
+    with local_up(tmp_path, port, "--no-logs", *STAGE_ACCOUNTS, timeout=120) as ready:
+        assert ":111111111111:stateMachine:staging-DeployModelStateMachine" in ready
+        assert ":222222222222:stateMachine:production-DeployModelStateMachine" in ready
+        iam = accounts.administered(local_client("iam", port), "222222222222")
+        role = iam.get_role(RoleName="model-rollout-stage-promotion")["Role"]
+        trust = json.dumps(role["AssumeRolePolicyDocument"])
+        assert "111111111111" in trust
 
 
 def test_up_refuses_malformed_stage_accounts() -> None:
